@@ -1,0 +1,1 @@
+"""Flowbuilder: lifecycle-marketing journeys for marketers, run by a set-based executor."""
