@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from flowbuilder.accounts.models import ApiKey
+
+
+def api_keys_of(*, user: Any) -> QuerySet[ApiKey]:
+    """The user's keys, newest first, revoked ones included (they show as revoked)."""
+    return ApiKey.objects.filter(user=user).order_by("revoked_at", "-created_at")
