@@ -1,0 +1,39 @@
+"""URLs: the app's pages, Django admin, the REST API under /api/v1/, and /healthz."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from flowbuilder.accounts.apis import MeApi
+from flowbuilder.core import views as core_views
+
+api_v1 = [
+    path("me/", MeApi.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The documentation pages are for people: anonymous visitors go to the login page.
+    path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
+    path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    # One login page for the app and Django admin.
+    path("admin/login/", core_views.admin_login_redirect),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"))),
+    path("", include("flowbuilder.accounts.urls")),
+    path("", include("flowbuilder.core.urls")),
+    path("", include("contacts.urls")),
+    path("", include("journeys.urls")),
+]
+
+handler404 = "flowbuilder.core.api.page_not_found"
+handler500 = "flowbuilder.core.api.server_error"
+
+admin.site.site_header = _("Flowbuilder administration")
+admin.site.site_title = _("Flowbuilder admin")
+admin.site.index_title = _("Administration")
