@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from flowbuilder.accounts.models import ApiKey
+from flowbuilder.accounts.roles import role_of
 
 
 @admin.register(ApiKey)
@@ -26,3 +29,23 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
     @admin.action(description=_("Revoke selected API keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class FlowbuilderUserAdmin(UserAdmin):
+    """Django's user admin with each user's Flowbuilder role in the list.
+
+    A role is given by putting the user in exactly one of the groups viewer, marketer
+    or admin (docs/access.md); the admin group also makes the user staff.
+    """
+
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_active", "last_login"]
+    list_filter = ["groups", "is_active", "is_superuser"]
+
+    @admin.display(description=_("role"))
+    def role(self, user: User) -> str:
+        found = role_of(user)
+        return str(found.label) if found else "—"

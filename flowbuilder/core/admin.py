@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from flowbuilder.core.models import StoredEmail
 
@@ -11,3 +12,9 @@ class StoredEmailAdmin(admin.ModelAdmin[StoredEmail]):
     search_fields = ["subject", "to", "from_email", "message_id"]
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in StoredEmail._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # rows are written by the mail backend only
+
+    def has_change_permission(self, request: HttpRequest, obj: StoredEmail | None = None) -> bool:
+        return False

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,6 +20,13 @@ from flowbuilder.core.models import StoredEmail
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("journeys:list")
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages without an icon link (Django admin, API docs) make browsers ask for /favicon.ico."""
+    return redirect(static("img/favicon.svg"), permanent=True)
 
 
 @login_not_required
