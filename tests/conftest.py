@@ -78,9 +78,13 @@ def api_client() -> APIClient:
 # --- Browser tests -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; skipped only where that browser is not installed."""
+    """Debian's Chromium driven by Playwright; skipped only where that browser is not installed.
+
+    Module-scoped: Playwright's sync API runs an event loop in the main thread while it is
+    started, which would break async_to_sync in the (non-browser) tests that follow.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it")
     from playwright.sync_api import sync_playwright

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from flowbuilder.accounts.models import ApiKey
+from flowbuilder.accounts.models import ApiKey, User
 from flowbuilder.accounts.roles import role_of
 
 
@@ -31,9 +30,6 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
         queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
 
 
-admin.site.unregister(User)
-
-
 @admin.register(User)
 class FlowbuilderUserAdmin(UserAdmin):
     """Django's user admin with each user's Flowbuilder role in the list.
@@ -44,6 +40,7 @@ class FlowbuilderUserAdmin(UserAdmin):
 
     list_display = ["username", "email", "first_name", "last_name", "role", "is_active", "last_login"]
     list_filter = ["groups", "is_active", "is_superuser"]
+    fieldsets = (*UserAdmin.fieldsets, (_("Preferences"), {"fields": ("language", "timezone")}))  # type: ignore[misc]
 
     @admin.display(description=_("role"))
     def role(self, user: User) -> str:

@@ -1,10 +1,51 @@
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    if value:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                _("“%(value)s” is not a time zone. Use a name such as Europe/Berlin."),
+                code="invalid_timezone",
+                params={"value": value},
+            ) from None
+
+
+class User(AbstractUser):
+    """A person who uses Flowbuilder. Their role is a group membership (see roles.py).
+
+    ``language`` and ``timezone`` are preferences; empty means "from the browser" and
+    "the workspace's time zone" (``TIME_ZONE``).
+    """
+
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Empty: the language your browser asks for."),
+    )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text=_("Empty: the workspace time zone."),
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
 
 
 class ApiKey(models.Model):

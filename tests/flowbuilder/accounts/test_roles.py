@@ -64,6 +64,6 @@ def test_adding_users_to_the_admin_group_from_the_group_side_makes_them_staff(ma
 def test_the_user_admin_lists_each_users_role(client, admin, make_user):
     make_user(Role.VIEWER, username="vera")
     client.force_login(admin)
-    page = client.get("/admin/auth/user/").content.decode()
+    page = client.get("/admin/accounts/user/").content.decode()
     assert "vera" in page
     assert '<td class="field-role">Viewer</td>' in page
