@@ -10,7 +10,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format assets frontend migrate clean
+.PHONY: help run test lint format frontend messages migrate clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,12 +34,20 @@ static/build/.built: node_modules/.package-lock.json frontend/build.mjs frontend
 
 frontend: static/build/.built  ## Build the front-end bundle and icon sprite into static/build/
 
-run: $(VENV)/.runtime frontend  ## Set up everything and serve the app with the task cluster on http://127.0.0.1:8000
+# Compiled catalogues (.mo) are built, not committed: Babel compiles them in pure Python.
+locale/.compiled: $(VENV)/.runtime $(wildcard locale/*/LC_MESSAGES/*.po)
+	$(PY) manage.py messages --compile
+	touch $@
+
+messages: $(VENV)/.runtime  ## Extract translatable strings into locale/*/LC_MESSAGES/*.po and compile them
+	$(PY) manage.py messages
+
+run: $(VENV)/.runtime frontend locale/.compiled  ## Set up everything and serve the app with the task cluster on http://127.0.0.1:8000
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_setup
 	$(PY) manage.py serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev frontend  ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set)
+test: $(VENV)/.dev frontend locale/.compiled  ## Run the whole test suite (uses DATABASE_URL / REDIS_URL when set)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev  ## ruff check, ruff format --check and mypy
@@ -55,4 +63,4 @@ migrate: $(VENV)/.runtime  ## Apply database migrations
 	$(PY) manage.py migrate --noinput
 
 clean:  ## Remove the virtualenv, node_modules and built assets (keeps var/ with your data)
-	rm -rf $(VENV) node_modules static/build
+	rm -rf $(VENV) node_modules static/build locale/.compiled locale/*/LC_MESSAGES/*.mo

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "flowbuilder.accounts.middleware.UserPreferencesMiddleware",
     "flowbuilder.accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -92,6 +93,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "flowbuilder.core.context_processors.shell",
@@ -190,6 +192,8 @@ LANGUAGE_CODE = "en"
 # Names are in their own language, as a language menu shows them.
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("nl", "Nederlands"), ("sv", "Svenska")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language picked on the login page (before there is a user to remember it) lasts a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = env.timezone("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True

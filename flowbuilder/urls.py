@@ -22,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon),
+    path("jsi18n/<str:language>/", core_views.javascript_catalog, name="javascript-catalog"),
     # One login page for the app and Django admin.
     path("admin/login/", core_views.admin_login_redirect),
     path("admin/", admin.site.urls),

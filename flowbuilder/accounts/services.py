@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from flowbuilder.accounts.models import ApiKey
+from flowbuilder.accounts.models import ApiKey, validate_timezone
 from flowbuilder.accounts.roles import Role, forget_cached_role
+from flowbuilder.core.languages import language_normalise
 
 KEY_PATTERN = re.compile(r"fb_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -30,6 +31,27 @@ def user_set_role(*, user: Any, role: Role | None) -> None:
     if role is not None:
         user.groups.add(Group.objects.get(name=role.value))
     forget_cached_role(user)
+
+
+def user_set_preferences(*, user: Any, language: str, timezone_name: str) -> None:
+    """Save ``user``'s language and time zone; empty strings mean "browser" and "workspace".
+
+    Raises ``ValidationError`` naming the field when a value is not supported.
+    """
+    errors: dict[str, list[str]] = {}
+    if language:
+        try:
+            language = language_normalise(language)
+        except ValidationError as exc:
+            errors["language"] = exc.messages
+    try:
+        validate_timezone(timezone_name)
+    except ValidationError as exc:
+        errors["timezone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    user.language, user.timezone = language, timezone_name
+    user.save(update_fields=["language", "timezone"])
 
 
 def api_key_create(*, user: Any, name: str) -> tuple[ApiKey, str]:

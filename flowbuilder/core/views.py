@@ -5,21 +5,44 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import last_modified, require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from flowbuilder.accounts.access import role_required
 from flowbuilder.core.health import run_checks
+from flowbuilder.core.languages import supported_languages
 from flowbuilder.core.models import StoredEmail
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("journeys:list")
+
+
+# A catalogue only changes with a deploy: browsers revalidate against the process start time.
+_STARTED_AT = timezone.now()
+
+
+@login_not_required
+@require_GET
+@last_modified(lambda request, **kwargs: _STARTED_AT)
+@cache_control(no_cache=True)
+def javascript_catalog(request: HttpRequest, language: str) -> HttpResponseBase:
+    """Django's JavaScript catalogue (domain ``djangojs``) for one language.
+
+    The language is in the URL (base.html asks for the page's language), so a browser never
+    reuses one language's cached catalogue for another. Public: the login page needs it too.
+    """
+    if language not in supported_languages():
+        raise Http404(_("No such language."))
+    with translation.override(language):
+        return JavaScriptCatalog.as_view(domain="djangojs")(request)
 
 
 @login_not_required

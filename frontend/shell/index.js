@@ -1,6 +1,7 @@
 // Behaviour of the app shell, progressive: every page works without it.
-// Strings shown to people come from data-* attributes rendered by Django templates,
-// so they are translated in one place (the Django catalogues).
+// Strings shown to people are translated through Django's catalogues: gettext() for
+// fixed text, data-* attributes rendered by templates for text with names in it.
+import { gettext } from "../i18n.js";
 
 function closeMenusExcept(keep) {
   for (const menu of document.querySelectorAll("details[data-menu][open]")) {
@@ -21,7 +22,7 @@ document.addEventListener("keydown", (event) => {
   }
 });
 
-// Copy buttons: <button data-copy="#element-id" data-copied-label="Copied">.
+// Copy buttons: <button data-copy="#element-id"><span data-copy-label>Copy</span></button>.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
@@ -38,7 +39,7 @@ document.addEventListener("click", async (event) => {
   const label = button.querySelector("[data-copy-label]");
   if (label) {
     const original = label.textContent;
-    label.textContent = button.dataset.copiedLabel || original;
+    label.textContent = gettext("Copied");
     setTimeout(() => (label.textContent = original), 2000);
   }
 });

@@ -5,6 +5,8 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from flowbuilder.core.formatting import Number, format_money, format_number
+
 register = template.Library()
 
 
@@ -18,3 +20,15 @@ def icon(name: str, label: str = "") -> SafeString:
     if label:
         return format_html('<svg class="icon" role="img" aria-label="{}"><use href="{}"></use></svg>', label, href)
     return format_html('<svg class="icon" aria-hidden="true" focusable="false"><use href="{}"></use></svg>', href)
+
+
+@register.filter
+def money(amount: Number | None, currency: str = "EUR") -> str:
+    """``{{ order.revenue|money:"EUR" }}`` in the active language; empty for no amount."""
+    return "" if amount is None else format_money(amount, currency)
+
+
+@register.filter
+def number(value: Number | None, style: str = "") -> str:
+    """``{{ count|number }}`` grouped for the language; ``{{ count|number:"compact" }}`` → 12K."""
+    return "" if value is None else format_number(value, compact=style == "compact")
