@@ -152,29 +152,29 @@ class TestStartup:
     def test_the_defaults_need_no_services(self, tmp_path):
         values = settings_of({}, tmp_path, "DATABASES", "CHANNEL_LAYERS", "Q_CLUSTER", "EMAIL_BACKEND", "DEBUG")
         assert values["DEBUG"] is True
-        db = values["DATABASES"]["default"]  # type: ignore[index]
+        db = values["DATABASES"]["default"]
         assert db["ENGINE"] == "django.db.backends.sqlite3"
         assert db["NAME"] == str(tmp_path / "flowbuilder.sqlite3")
         assert db["CONN_MAX_AGE"] > 0
-        assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"  # type: ignore[index]
-        assert values["Q_CLUSTER"]["orm"] == "default"  # type: ignore[index]
+        assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+        assert values["Q_CLUSTER"]["orm"] == "default"
         assert values["EMAIL_BACKEND"] == "flowbuilder.core.mail.StoredEmailBackend"
 
     def test_postgres_and_redis_urls_switch_the_backends(self, tmp_path):
         env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/fb", "REDIS_URL": "redis://127.0.0.1:6379/3"}
         values = settings_of(env, tmp_path, "DATABASES", "CHANNEL_LAYERS", "Q_CLUSTER", "CACHES")
-        db = values["DATABASES"]["default"]  # type: ignore[index]
+        db = values["DATABASES"]["default"]
         assert (db["ENGINE"], db["NAME"], db["CONN_HEALTH_CHECKS"]) == ("django.db.backends.postgresql", "fb", True)
-        assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"  # type: ignore[index]
-        assert values["Q_CLUSTER"]["redis"] == "redis://127.0.0.1:6379/3"  # type: ignore[index]
-        assert "orm" not in values["Q_CLUSTER"]  # type: ignore[operator]
-        assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"  # type: ignore[index]
+        assert values["CHANNEL_LAYERS"]["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+        assert values["Q_CLUSTER"]["redis"] == "redis://127.0.0.1:6379/3"
+        assert "orm" not in values["Q_CLUSTER"]
+        assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 
     def test_the_task_cluster_is_tuned_for_the_orm_broker(self, tmp_path):
         q = settings_of({}, tmp_path, "Q_CLUSTER")["Q_CLUSTER"]
-        assert q["save_limit"] in (-1, 0)  # type: ignore[index]
-        assert q["timeout"] < q["retry"]  # type: ignore[index]
-        assert 0 < q["max_attempts"] < 10  # type: ignore[index]
+        assert q["save_limit"] in (-1, 0)
+        assert q["timeout"] < q["retry"]
+        assert 0 < q["max_attempts"] < 10
 
     def test_check_deploy_is_clean_with_a_production_environment(self, tmp_path):
         code = "import sys; from django.core.management import execute_from_command_line as m; " + (
