@@ -245,6 +245,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env.rate("API_THROTTLE_USER", "3000/min"),
         "anon": env.rate("API_THROTTLE_ANON", "60/min"),
+        "ingest": env.rate("API_THROTTLE_INGEST", "30000/min"),
     },
     "EXCEPTION_HANDLER": "flowbuilder.core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -270,6 +271,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SegmentKindEnum": "contacts.models.Segment.Kind",
+        "StageKindEnum": "contacts.models.LifecycleStage.Kind",
+        "ConsentEnum": "contacts.models.Contact.Consent",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "flowbuilder.core.schema.add_error_responses",

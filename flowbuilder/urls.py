@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from flowbuilder.accounts.apis import MeApi
 from flowbuilder.core import views as core_views
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("me/", MeApi.as_view(), name="me"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The documentation pages are for people: anonymous visitors go to the login page.
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path("", include("contacts.api_urls")),
 ]
 
 urlpatterns = [

@@ -32,14 +32,23 @@ def rule_context(*, now: datetime) -> rules.Context:
     )
 
 
-def rule_validate(rule: Any, *, segment_id: int | None = None) -> None:
-    """Validate a rule against this workspace (stages and segments that exist, no cycles)."""
-    rules.validate(
-        rule,
-        stage_keys=set(LifecycleStage.objects.values_list("key", flat=True)),
-        segments={pk: (kind, r) for pk, kind, r in Segment.objects.values_list("pk", "kind", "rules")},
-        segment_id=segment_id,
-    )
+def rule_validate(rule: Any, *, segment_id: int | None = None, field: str = "rules") -> None:
+    """Validate a rule against this workspace (stages and segments that exist, no cycles).
+
+    Raises ``ValidationError`` whose keys are ``field`` joined with the path of each problem,
+    e.g. ``rules.all.1.op``.
+    """
+    try:
+        rules.validate(
+            rule,
+            stage_keys=set(LifecycleStage.objects.values_list("key", flat=True)),
+            segments={pk: (kind, r) for pk, kind, r in Segment.objects.values_list("pk", "kind", "rules")},
+            segment_id=segment_id,
+        )
+    except rules.RuleErrors as exc:
+        raise ValidationError(
+            {f"{field}.{path}" if path else field: messages for path, messages in exc.errors.items()}
+        ) from None
 
 
 def _as_boolean(q: Q) -> Any:
@@ -81,8 +90,8 @@ def segment_save(
         else:
             try:
                 rule_validate(rule, segment_id=segment.pk if segment else None)
-            except rules.RuleErrors as exc:
-                errors.update({f"rules.{path}" if path else "rules": msgs for path, msgs in exc.errors.items()})
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     elif rule is not None:
         errors["rules"] = [_("A static segment has no rules; add and remove its contacts instead.")]
     if errors:

@@ -17,10 +17,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
@@ -62,7 +64,10 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler that answers every handled error in the shape above."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError; the API answers it like any invalid input.
+        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages})
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) if str(exc) else None)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) if str(exc) else None)
@@ -79,6 +84,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = codes if isinstance(codes, str) else exc.default_code
         response.data = error_body(str(code), str(exc.detail))
     return response
+
+
+class IngestThrottle(UserRateThrottle):
+    """Event ingestion has its own, higher budget (``API_THROTTLE_INGEST``)."""
+
+    scope = "ingest"
 
 
 class Pagination(pagination.PageNumberPagination):
