@@ -20,3 +20,11 @@ urlpatterns = [
     path("audiences/<int:pk>/members/", apis.AudienceMembersApi.as_view(), name="audience-members"),
     path("audiences/<int:pk>/export.csv", apis.AudienceExportApi.as_view(), name="audience-export"),
 ]
+
+from contacts import import_apis  # noqa: E402
+
+urlpatterns += [
+    path("imports/", import_apis.ImportListApi.as_view(), name="imports"),
+    path("imports/<int:pk>/", import_apis.ImportDetailApi.as_view(), name="import"),
+    path("imports/<int:pk>/start/", import_apis.ImportStartApi.as_view(), name="import-start"),
+]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +26,21 @@ def validate_timezone(value: str) -> None:
                 code="invalid_timezone",
                 params={"value": value},
             ) from None
+
+
+# The default funnel (migration 0002) in English, marked for translation: while a workspace
+# keeps a default name, people see it in their own language (``LifecycleStage.label``).
+DEFAULT_STAGES = {
+    "subscriber": (gettext_noop("Subscriber"), gettext_noop("Knows the brand, gave an email (awareness).")),
+    "lead": (gettext_noop("Lead"), gettext_noop("Interacts: opens, clicks, visits, follows (engagement).")),
+    "qualified": (gettext_noop("Qualified"), gettext_noop("Compares, asks, tries (consideration).")),
+    "customer": (gettext_noop("Customer"), gettext_noop("Bought once (purchase).")),
+    "repeat_customer": (gettext_noop("Repeat customer"), gettext_noop("Buys again (retention).")),
+    "advocate": (gettext_noop("Advocate"), gettext_noop("Recommends, reviews, refers (loyalty).")),
+    "at_risk": (gettext_noop("At risk"), gettext_noop("Went quiet.")),
+    "churned": (gettext_noop("Churned"), gettext_noop("Left.")),
+    "reactivated": (gettext_noop("Reactivated"), gettext_noop("Came back.")),
+}
 
 
 class LifecycleStage(models.Model):
@@ -48,7 +64,18 @@ class LifecycleStage(models.Model):
         ordering = ["kind", "position", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name people see: a default name in their language, a workspace's own name as written."""
+        default = DEFAULT_STAGES.get(self.key)
+        return gettext(self.name) if default and self.name == default[0] else self.name
+
+    @property
+    def description_label(self) -> str:
+        default = DEFAULT_STAGES.get(self.key)
+        return gettext(self.description) if default and self.description == default[1] else self.description
 
 
 class Tag(models.Model):
@@ -99,6 +126,7 @@ class Contact(models.Model):
         blank=True,
         related_name="contacts",
         verbose_name=_("lifecycle stage"),
+        db_index=False,  # contact_stage_idx (Meta) is the index; a second one only slows writes
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -234,12 +262,19 @@ class StageRule(models.Model):
 class Event(models.Model):
     """Something a contact did. A retried event with the same idempotency key is stored once."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="events", verbose_name=_("contact"))
+    # No index of its own: event_contact_name_time_idx starts with the contact. Every index
+    # is paid for on each insert, and events arrive a thousand at a time (bench/ingest.py).
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="events", verbose_name=_("contact"), db_index=False
+    )
     name = models.CharField(_("name"), max_length=200)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
     received_at = models.DateTimeField(_("received at"))
-    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True, unique=True)
+    # Unique through a constraint (below) rather than unique=True, which on PostgreSQL also
+    # builds a second, pattern-matching index that nothing uses. NULL, not "": most events
+    # have no key, and a unique column holds any number of NULLs.
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, null=True, blank=True)  # noqa: DJ001
     source = models.CharField(_("source"), max_length=20, default="api")
     context = models.JSONField(_("context"), default=dict, blank=True)
 
@@ -247,6 +282,7 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-occurred_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="event_idempotency_key_unique")]
         indexes = [
             models.Index(fields=["contact", "name", "occurred_at"], name="event_contact_name_time_idx"),
             models.Index(fields=["name", "occurred_at", "contact"], name="event_name_time_contact_idx"),

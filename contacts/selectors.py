@@ -39,6 +39,9 @@ def contacts_search(*, params: Mapping[str, str]) -> QuerySet[Contact]:
         Prefetch("tags", queryset=Tag.objects.only("name"))
     )
     errors: dict[str, list[str]] = {}
+    for name, value in params.items():
+        if "\x00" in name or "\x00" in value:
+            raise ValidationError({name.replace("\x00", ""): [_("Texts may not contain the NUL character (\\u0000).")]})
     if text := params.get("q", "").strip():
         contacts = contacts.filter(
             Q(email__icontains=text)
@@ -133,3 +136,26 @@ def known_attribute_names(*, sample: int = 500) -> list[str]:
         if isinstance(attributes, dict):
             names.update(attributes)
     return sorted(names)
+
+
+def audience_state_counts(*, audience_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Members per state for each audience: ``{audience_id: {"added": 10, "failed": 1, …, "waiting": 3}}``.
+
+    Every state is present (0 when none); ``waiting`` is pending additions plus removals.
+    """
+    from django.db.models import Count
+
+    counts: dict[int, dict[str, int]] = {
+        audience_id: dict.fromkeys([*AudienceMember.State.values, "waiting"], 0) for audience_id in audience_ids
+    }
+    rows = (
+        AudienceMember.objects.filter(audience_id__in=audience_ids)
+        .values_list("audience_id", "state")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for audience_id, state, n in rows:
+        counts[audience_id][state] = n
+        if state in (AudienceMember.State.PENDING_ADD, AudienceMember.State.PENDING_REMOVE):
+            counts[audience_id]["waiting"] += n
+    return counts

@@ -95,6 +95,15 @@ class Env:
             raise self.fail(name, value, "a rate such as 600/min (per s, min, hour or day)")
         return value
 
+    def currency(self, name: str, default: str) -> str:
+        """An ISO 4217 currency code such as EUR, SEK or USD."""
+        from babel.numbers import is_currency
+
+        value = self.get_str(name, default).upper()
+        if not is_currency(value):
+            raise self.fail(name, value, "an ISO 4217 currency code such as EUR, SEK or USD")
+        return value
+
     def database(self, name: str, default: str) -> dict[str, Any]:
         """Return a ``DATABASES['default']`` dict for a ``sqlite:///`` or ``postgres://`` URL."""
         import dj_database_url

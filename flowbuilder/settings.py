@@ -121,6 +121,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         VAR_DIR.mkdir(parents=True, exist_ok=True)
 else:
     _db["ENGINE"] = "django.db.backends.postgresql"
+    # Server-side prepared statements for the hot queries that ask for them (segment
+    # re-evaluation: planning 50 subqueries cost more than running them; bench/segments.py).
+    # Turn off behind a transaction-mode pooler such as PgBouncer.
+    if env.get_bool("DB_PREPARED_STATEMENTS", True):
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = 5
 # Persistent connections: reconnecting per task cost the task cluster more than the task
 # itself (bench/taskqueue.py, docs/decisions.md).
 _db["CONN_MAX_AGE"] = env.get_int("DB_CONN_MAX_AGE", 60, minimum=0)
@@ -195,6 +200,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The language picked on the login page (before there is a user to remember it) lasts a year.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = env.timezone("TIME_ZONE", "UTC")
+# The workspace's currency: order revenue and lifetime value are shown in it.
+CURRENCY = env.currency("CURRENCY", "EUR")
 USE_I18N = True
 USE_TZ = True
 
@@ -275,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "SegmentKindEnum": "contacts.models.Segment.Kind",
         "StageKindEnum": "contacts.models.LifecycleStage.Kind",
         "ConsentEnum": "contacts.models.Contact.Consent",
+        "ImportStatusEnum": "contacts.models.ContactImport.Status",
+        "JourneyStatusEnum": "journeys.models.Journey.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -18,6 +18,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs/", login_required(SpectacularSwaggerView.as_view(url_name="api:schema")), name="docs"),
     path("redoc/", login_required(SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
     path("", include("contacts.api_urls")),
+    path("", include("journeys.api_urls")),
 ]
 
 urlpatterns = [

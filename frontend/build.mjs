@@ -1,7 +1,8 @@
 // Builds Flowbuilder's front-end assets into static/build/ (git-ignored; WhiteNoise serves them).
 //   node frontend/build.mjs           one build
 //   node frontend/build.mjs --watch   rebuild on change
-// Outputs: shell.js (the app shell's behaviour) and icons.svg (a sprite of the Lucide icons
+// Outputs: shell.js (the app shell's behaviour), segment-builder.js (React; shared code lands
+// in chunks/), and icons.svg (a sprite of the Lucide icons
 // listed in frontend/icons.json, used by the {% icon %} template tag).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -31,12 +32,19 @@ function buildSprite() {
 }
 
 const options = {
-  entryPoints: { shell: join(root, "frontend", "shell", "index.js") },
+  entryPoints: {
+    shell: join(root, "frontend", "shell", "index.js"),
+    "segment-builder": join(root, "frontend", "segments", "builder.jsx"),
+  },
   outdir,
   bundle: true,
   format: "esm",
   target: ["es2020"],
   minify: !watch,
+  jsx: "automatic",
+  define: { "process.env.NODE_ENV": watch ? '"development"' : '"production"' },
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   sourcemap: watch ? "inline" : false,
   logLevel: "info",
 };

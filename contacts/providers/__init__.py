@@ -22,8 +22,24 @@ PROVIDERS: dict[str, str] = {
 }
 
 
-@cache
 def provider_class(key: str) -> type[Provider]:
-    module, _dot, name = PROVIDERS[key].rpartition(".")
-    cls: type[Provider] = getattr(import_module(module), name)
+    """The class registered for ``key``.
+
+    Raises ``KeyError`` when ``key`` has no entry, ``ImportError`` when its entry does not lead
+    to a ``Provider`` subclass, ``AttributeError`` when that class lacks ``key`` or ``label``.
+    """
+    return _import_provider(PROVIDERS[key])
+
+
+@cache  # by dotted path, not by key: a changed entry is imported afresh
+def _import_provider(path: str) -> type[Provider]:
+    module, _dot, name = path.rpartition(".")
+    if not module:
+        raise ImportError(f"{path!r} is not a dotted path to a class")
+    cls = getattr(import_module(module), name)
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        raise ImportError(f"{path} is not a subclass of contacts.providers.base.Provider")
+    for attribute in ("key", "label"):
+        if not hasattr(cls, attribute):
+            raise AttributeError(f"{path} does not declare {attribute!r}")
     return cls

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from django.utils.functional import Promise
+from django_stubs_ext import StrOrPromise
 
 
 class ProviderError(Exception):
@@ -24,10 +25,16 @@ class Member:
     email_hash: str
     external_id: str | None
 
+    @property
+    def sha256(self) -> str:
+        """``email_hash``, or the hash of ``email`` when none was given; ``""`` with neither."""
+        return self.email_hash or email_hash(self.email)
+
 
 def email_hash(email: str | None) -> str:
-    """SHA-256 of the normalised (trimmed, lower-case) email, as ad networks expect."""
-    return hashlib.sha256(email.strip().lower().encode()).hexdigest() if email else ""
+    """Hex SHA-256 of the normalised (trimmed, lower-case) email, as ad networks expect; ``""`` without one."""
+    normalised = (email or "").strip().lower()
+    return hashlib.sha256(normalised.encode()).hexdigest() if normalised else ""
 
 
 @dataclass(frozen=True)
@@ -35,8 +42,8 @@ class Field:
     """A setting of a provider, described for forms and the API."""
 
     name: str
-    label: str | Promise
-    help: str | Promise = ""
+    label: StrOrPromise
+    help: StrOrPromise = ""
     required: bool = True
     secret: bool = False
     default: Any = None
@@ -46,7 +53,7 @@ class Provider:
     """Base of every provider. Subclasses set the class attributes and implement add/remove."""
 
     key: ClassVar[str]
-    label: ClassVar[str | Promise]
+    label: ClassVar[StrOrPromise]
     batch_size: ClassVar[int] = 1000
     fields: ClassVar[tuple[Field, ...]] = ()
 
@@ -56,6 +63,11 @@ class Provider:
 
     def add(self, members: list[Member]) -> None:
         raise NotImplementedError
+
+    def batches(self, members: list[Member]) -> Iterator[list[Member]]:
+        """``members`` in slices of at most ``batch_size``, for providers that call out per slice."""
+        for start in range(0, len(members), self.batch_size):
+            yield members[start : start + self.batch_size]
 
     def remove(self, members: list[Member]) -> None:
         raise NotImplementedError

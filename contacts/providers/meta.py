@@ -13,7 +13,8 @@ class MetaProvider(Provider):
 
     ``POST`` (add) or ``DELETE`` (remove) ``{base_url}/{api_version}/{audience_id}/users`` with
     ``payload={"schema": "EMAIL", "data": [sha256(normalised email), …]}``, at most 10,000 per
-    call. Contacts without an email are skipped (Meta matches on the hash only).
+    call. Contacts without an email are skipped (Meta matches on the hash only). The token
+    travels in the form body, never in the address, so it does not end up in error messages.
     """
 
     key = "meta"
@@ -33,22 +34,23 @@ class MetaProvider(Provider):
     )
 
     def _call(self, method: str, members: list[Member]) -> None:
-        hashes = [m.email_hash for m in members if m.email_hash]
-        if not hashes:
+        with_email = [m for m in members if m.sha256]
+        if not with_email:
             return
         audience_id = str(self.config.get("audience_id", "")).strip()
         if not audience_id.isdigit():
             raise ProviderError("The custom audience id must be a number.", permanent=True)
         base = str(self.config.get("base_url") or self.setting("base_url").default).rstrip("/")
-        version = str(self.config.get("api_version") or self.setting("api_version").default)
-        send(
-            method,
-            f"{base}/{version}/{audience_id}/users",
-            data={
-                "payload": json.dumps({"schema": "EMAIL", "data": hashes}),
-                "access_token": str(self.secrets.get("access_token", "")),
-            },
-        )
+        version = str(self.config.get("api_version") or self.setting("api_version").default).strip("/")
+        for batch in self.batches(with_email):
+            send(
+                method,
+                f"{base}/{version}/{audience_id}/users",
+                data={
+                    "payload": json.dumps({"schema": "EMAIL", "data": [m.sha256 for m in batch]}),
+                    "access_token": str(self.secrets.get("access_token", "")),
+                },
+            )
 
     def add(self, members: list[Member]) -> None:
         self._call("POST", members)

@@ -7,7 +7,7 @@ import time
 
 from django.utils.translation import gettext_lazy as _
 
-from contacts.providers.base import Field, Member, Provider
+from contacts.providers.base import Field, Member, Provider, ProviderError
 from contacts.providers.http import send
 
 
@@ -16,7 +16,8 @@ class WebhookProvider(Provider):
 
     Body: ``{"audience": "<name>", "action": "add"|"remove", "members": [{"email",
     "email_sha256", "external_id"}]}``. Headers: ``X-Flowbuilder-Timestamp`` (Unix seconds)
-    and ``X-Flowbuilder-Signature: sha256=<hex HMAC of "<timestamp>.<body>">``.
+    and ``X-Flowbuilder-Signature: sha256=<hex HMAC of "<timestamp>.<body>">``. At most
+    ``batch_size`` members per request; an erased contact is sent with only ``email_sha256``.
     """
 
     key = "webhook"
@@ -29,30 +30,33 @@ class WebhookProvider(Provider):
     )
 
     def _post(self, action: str, members: list[Member]) -> None:
-        body = json.dumps(
-            {
-                "audience": self.config.get("audience_name", ""),
-                "action": action,
-                "members": [
-                    {"email": m.email, "email_sha256": m.email_hash, "external_id": m.external_id} for m in members
-                ],
-            },
-            separators=(",", ":"),
-        ).encode()
-        timestamp = str(int(time.time()))
-        signature = hmac.new(
-            str(self.secrets.get("signing_secret", "")).encode(), timestamp.encode() + b"." + body, hashlib.sha256
-        ).hexdigest()
-        send(
-            "POST",
-            self.config["url"],
-            content=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Flowbuilder-Timestamp": timestamp,
-                "X-Flowbuilder-Signature": f"sha256={signature}",
-            },
-        )
+        url = str(self.config.get("url") or "").strip()
+        if not url:
+            raise ProviderError("The webhook has no URL.", permanent=True)
+        secret = str(self.secrets.get("signing_secret", "")).encode()
+        for batch in self.batches(members):
+            body = json.dumps(
+                {
+                    "audience": self.config.get("audience_name", ""),
+                    "action": action,
+                    "members": [
+                        {"email": m.email, "email_sha256": m.sha256, "external_id": m.external_id} for m in batch
+                    ],
+                },
+                separators=(",", ":"),
+            ).encode()
+            timestamp = str(int(time.time()))
+            signature = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+            send(
+                "POST",
+                url,
+                content=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Flowbuilder-Timestamp": timestamp,
+                    "X-Flowbuilder-Signature": f"sha256={signature}",
+                },
+            )
 
     def add(self, members: list[Member]) -> None:
         self._post("add", members)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +18,7 @@ from contacts import signals
 from contacts.models import Contact, ContactTag, LifecycleStage, StageChange, Tag, validate_timezone
 from contacts.services.refresh import contacts_mark_dirty
 from flowbuilder.core.languages import language_normalise
+from flowbuilder.core.validation import nul_path
 
 EDITABLE_FIELDS = ("first_name", "last_name", "timezone", "locale")
 MAX_ATTRIBUTES_BYTES = 64_000
@@ -81,6 +82,37 @@ def contacts_find(identities: Iterable[Identity]) -> dict[Identity, Contact | Va
     Each identity maps to its contact, to ``None`` when unknown, or to a ``ValidationError``
     when its email and external id belong to two different contacts.
     """
+    return _contacts_find(identities, lambda query: Contact.objects.filter(query).order_by())
+
+
+class _Row(NamedTuple):
+    """A contact's identity columns, when nothing else about it is needed."""
+
+    pk: int
+    email: str | None
+    external_id: str | None
+
+
+class _Identified(Protocol):
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def external_id(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=_Identified)
+IDENTITY_FIELDS = ("id", "email", "external_id")
+
+
+def _rows(query: Q) -> list[_Row]:
+    return [_Row(*row) for row in Contact.objects.filter(query).order_by().values_list(*IDENTITY_FIELDS)]
+
+
+def _contacts_find(
+    identities: Iterable[Identity], load: Callable[[Q], Iterable[R]]
+) -> dict[Identity, R | ValidationError | None]:
     identities = list(identities)
     emails = {i.email for i in identities if i.email}
     external_ids = {i.external_id for i in identities if i.external_id}
@@ -89,14 +121,14 @@ def contacts_find(identities: Iterable[Identity]) -> dict[Identity, Contact | Va
         query |= Q(email__in=emails)
     if external_ids:
         query |= Q(external_id__in=external_ids)
-    by_email: dict[str, Contact] = {}
-    by_external: dict[str, Contact] = {}
-    for contact in Contact.objects.filter(query):
+    by_email: dict[str, R] = {}
+    by_external: dict[str, R] = {}
+    for contact in load(query):
         if contact.email:
             by_email[contact.email] = contact
         if contact.external_id:
             by_external[contact.external_id] = contact
-    found: dict[Identity, Contact | ValidationError | None] = {}
+    found: dict[Identity, R | ValidationError | None] = {}
     for identity in identities:
         a = by_email.get(identity.email) if identity.email else None
         b = by_external.get(identity.external_id) if identity.external_id else None
@@ -112,19 +144,44 @@ def contacts_find(identities: Iterable[Identity]) -> dict[Identity, Contact | Va
 def contacts_get_or_create(
     identities: Sequence[Identity], *, now: datetime
 ) -> dict[Identity, Contact | ValidationError]:
-    """Resolve identities, creating contacts for unknown ones (safe against concurrent creators)."""
-    found = contacts_find(identities)
-    missing = {i for i, c in found.items() if c is None}
+    """Resolve identities, creating contacts for unknown ones (safe against concurrent creators).
+
+    The contacts come with their id, email and external id loaded; any other field is read
+    from the database when first used. (``contact_ids_get_or_create`` when ids will do.)
+    """
+
+    def lean(query: Q) -> QuerySet[Contact]:
+        return Contact.objects.filter(query).order_by().only(*IDENTITY_FIELDS)
+
+    def as_contact(row: _Row) -> Contact:
+        return Contact.from_db(connection.alias, IDENTITY_FIELDS, row)
+
+    return _get_or_create(identities, now=now, load=lean, inserted=as_contact)
+
+
+def contact_ids_get_or_create(
+    identities: Sequence[Identity], *, now: datetime
+) -> dict[Identity, int | ValidationError]:
+    """``contacts_get_or_create`` for callers that need only the ids (a batch of events):
+    no model instance is built for the thousand contacts of a batch."""
+    return {
+        identity: row if isinstance(row, ValidationError) else row.pk
+        for identity, row in _get_or_create(identities, now=now, load=_rows, inserted=lambda row: row).items()
+    }
+
+
+def _get_or_create(
+    identities: Sequence[Identity], *, now: datetime, load: Callable[[Q], Iterable[R]], inserted: Callable[[_Row], R]
+) -> dict[Identity, R | ValidationError]:
+    found = _contacts_find(identities, load)
+    # Sorted, so that concurrent creators take the unique-index locks in the same order.
+    missing = sorted((i for i, c in found.items() if c is None), key=lambda i: (i.email or "", i.external_id or ""))
     if missing:
-        Contact.objects.bulk_create(
-            [
-                Contact(email=i.email, external_id=i.external_id, consent_changed_at=now, consent_source="created")
-                for i in missing
-            ],
-            ignore_conflicts=True,
-        )
-        found.update(contacts_find(missing))
-    result: dict[Identity, Contact | ValidationError] = {}
+        created = _contacts_insert(missing, now=now)
+        found.update({identity: inserted(row) for identity, row in created.items()})
+        if len(created) < len(missing):
+            found.update(_contacts_find([i for i in missing if i not in created], load))
+    result: dict[Identity, R | ValidationError] = {}
     for identity, contact in found.items():
         if contact is None:  # lost a race on one key but not the other: report, never guess
             result[identity] = ValidationError({"email": [_("This contact could not be created; try again.")]})
@@ -133,10 +190,47 @@ def contacts_get_or_create(
     return result
 
 
+def _contacts_insert(identities: Sequence[Identity], *, now: datetime) -> dict[Identity, _Row]:
+    """Insert a contact per identity, skipping those whose email or external id exists by now.
+
+    Returns the contacts inserted, as far as the database says which (PostgreSQL); the
+    caller looks up the rest.
+    """
+
+    def new(identity: Identity) -> Contact:
+        return Contact(
+            email=identity.email, external_id=identity.external_id, consent_changed_at=now, consent_source="created"
+        )
+
+    if connection.vendor != "postgresql" or len(identities) < 2:
+        Contact.objects.bulk_create([new(i) for i in identities], ignore_conflicts=True)
+        return {}
+    # bulk_create prepares every column of every row in Python; only the identities differ
+    # here, so they travel as two arrays and every other column as one constant, prepared
+    # from a model instance exactly as bulk_create would (defaults, auto_now).
+    template = new(identities[0])
+    others = [f for f in Contact._meta.concrete_fields if f.attname not in IDENTITY_FIELDS]
+    constants = [f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in others]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column or f.attname) for f in others)
+    values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in others)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {quote(Contact._meta.db_table)} (email, external_id, {columns})
+            SELECT v.email, v.external_id, {values}
+            FROM unnest(%s::varchar[], %s::varchar[]) WITH ORDINALITY AS v(email, external_id, n) ORDER BY v.n
+            ON CONFLICT DO NOTHING RETURNING id, email, external_id""",  # noqa: S608
+            [*constants, [i.email for i in identities], [i.external_id for i in identities]],
+        )
+        return {Identity(email, external_id): _Row(pk, email, external_id) for pk, email, external_id in cursor}
+
+
 def clean_contact_fields(data: Mapping[str, Any]) -> dict[str, Any]:
     """Validate the changeable fields of a contact; ``ValidationError`` maps each bad field to messages."""
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
+    if (bad := nul_path(dict(data))) is not None:
+        raise ValidationError({bad: [_("Texts may not contain the NUL character (\\u0000).")]})
     for name in ("first_name", "last_name"):
         if name in data:
             value = data[name] if data[name] is not None else ""

@@ -9,6 +9,7 @@ transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, DateTimeField, DecimalField, Max, Min, OuterRef, Subquery, Sum, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Greatest
@@ -28,8 +29,9 @@ from django.utils.translation import gettext as _
 
 from contacts import signals
 from contacts.models import Contact, Event, StageChange, StageRule
-from contacts.services.contacts import Identity, contacts_get_or_create, normalise_email, normalise_external_id
+from contacts.services.contacts import Identity, contact_ids_get_or_create, normalise_email, normalise_external_id
 from contacts.services.refresh import contacts_mark_dirty
+from flowbuilder.core.validation import nul_path
 
 ORDER_EVENT = "order_completed"
 REVENUE_PROPERTY = "revenue"
@@ -48,6 +50,10 @@ class EventInput:
     occurred_at: datetime
     idempotency_key: str | None
     context: dict[str, Any] = field(default_factory=dict)
+    # The two objects as JSON text, when ``event_clean`` has already encoded them (to check
+    # their size): storing them then needs no second encoding.
+    properties_json: str | None = field(default=None, repr=False, compare=False)
+    context_json: str | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -79,6 +85,8 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
     if not isinstance(raw, Mapping):
         raise ValidationError({"": [_("Expected an event object.")]})
     errors: dict[str, list[str]] = {}
+    if (bad := nul_path(raw)) is not None:
+        raise ValidationError({bad: [_("Texts may not contain the NUL character (\\u0000).")]})
     allowed = {"name", "contact_id", "email", "external_id", "properties", "occurred_at", "idempotency_key", "context"}
     for key in raw:
         if key not in allowed:
@@ -93,7 +101,8 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
     if contact_id is not None and (not isinstance(contact_id, int) or isinstance(contact_id, bool) or contact_id < 1):
         errors["contact_id"] = [_("Expected the id of a contact.")]
     try:
-        email = normalise_email(raw.get("email"))
+        email = raw.get("email")
+        email = _normalised_email(email) if isinstance(email, str) else normalise_email(email)
         external_id = normalise_external_id(raw.get("external_id"))
         if email or external_id:
             identity = Identity(email, external_id)
@@ -106,9 +115,9 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
         properties = {}
     if not isinstance(properties, dict):
         errors["properties"] = [_("Expected an object of property names and values.")]
-    elif (size := _json_size(properties)) is None:
+    elif (properties_json := _json_text(properties)) is None:
         errors["properties"] = [_("Properties must be JSON values: texts, numbers, true/false, null, lists, objects.")]
-    elif size > MAX_PROPERTIES_BYTES:
+    elif len(properties_json) > MAX_PROPERTIES_BYTES:
         errors["properties"] = [_("Properties are too large (at most 32 KB).")]
     elif isinstance(name, str) and name == ORDER_EVENT and REVENUE_PROPERTY in properties:
         revenue = properties[REVENUE_PROPERTY]
@@ -130,7 +139,7 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
     context = raw.get("context") or {}
     if not isinstance(context, dict):
         errors["context"] = [_("Expected an object.")]
-    elif (_json_size(context) or MAX_PROPERTIES_BYTES + 1) > MAX_PROPERTIES_BYTES:
+    elif (context_json := _json_text(context)) is None or len(context_json) > MAX_PROPERTIES_BYTES:
         errors["context"] = [_("Context must be JSON values, at most 32 KB.")]
     if errors:
         raise ValidationError(errors)
@@ -142,13 +151,20 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
         occurred_at=occurred_at,
         idempotency_key=key.strip() if isinstance(key, str) else None,
         context=context,
+        properties_json=properties_json,
+        context_json=context_json,
     )
 
 
-def _json_size(value: Any) -> int | None:
-    """Bytes of ``value`` as compact JSON; ``None`` when it is not JSON (or not finite)."""
+# Checking an address costs more than the rest of an event; the same people come back
+# batch after batch. (Invalid addresses raise, and exceptions are not cached.)
+_normalised_email = functools.lru_cache(maxsize=65_536)(normalise_email)
+
+
+def _json_text(value: Any) -> str | None:
+    """``value`` as compact JSON; ``None`` when it is not JSON (or not finite)."""
     try:
-        return len(json.dumps(value, separators=(",", ":"), allow_nan=False))
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError):
         return None
 
@@ -207,7 +223,7 @@ def events_record(*, items: Sequence[Any], source: str = "api", now: datetime | 
     # Contacts: by id, or resolved/created by email and external id, all at once.
     by_id = [item.contact_id for item in cleaned.values() if item.contact_id and not item.identity]
     known_ids = set(Contact.objects.filter(pk__in=by_id).values_list("pk", flat=True))
-    resolved = contacts_get_or_create(list({item.identity for item in cleaned.values() if item.identity}), now=now)
+    resolved = contact_ids_get_or_create(list({item.identity for item in cleaned.values() if item.identity}), now=now)
     contact_of: dict[int, int] = {}
     for index, item in list(cleaned.items()):
         if item.identity:
@@ -216,13 +232,13 @@ def events_record(*, items: Sequence[Any], source: str = "api", now: datetime | 
                 results[index] = EventResult(index, "rejected", errors=contact.message_dict)
                 del cleaned[index]
                 continue
-            if item.contact_id and item.contact_id != contact.pk:
+            if item.contact_id and item.contact_id != contact:
                 results[index] = EventResult(
                     index, "rejected", errors={"contact_id": [_("This id belongs to another contact than the email.")]}
                 )
                 del cleaned[index]
                 continue
-            contact_of[index] = contact.pk
+            contact_of[index] = contact
         elif item.contact_id in known_ids:
             contact_of[index] = int(item.contact_id or 0)
         else:
@@ -277,9 +293,10 @@ def _insert(
         }
         if not rows:
             return []
+        texts = [(cleaned[index].properties_json, cleaned[index].context_json) for index in rows]
         try:
             with transaction.atomic():
-                created = Event.objects.bulk_create(list(rows.values()))
+                created = _events_insert(list(rows.values()), texts)
         except IntegrityError:
             # A concurrent request stored one of our keys between our check and our insert:
             # those items become duplicates, the rest is inserted again.
@@ -289,6 +306,56 @@ def _insert(
             results[index] = EventResult(index, "created", event_id=event.pk, contact_id=event.contact_id)
         return created
     raise IntegrityError("events could not be stored after three attempts")
+
+
+def _events_insert(events: list[Event], texts: list[tuple[str | None, str | None]]) -> list[Event]:
+    """Insert ``events``, setting their ids. Raises ``IntegrityError`` if an idempotency key is taken.
+
+    ``texts``: per event, its properties and context as JSON if already encoded.
+
+    On PostgreSQL the rows go in with ``COPY`` under ids drawn from the table's sequence: a
+    third of the cost of ``bulk_create``, whose per-value preparation and parameter quoting
+    took longer than the insert itself.
+    """
+    if connection.vendor != "postgresql" or len(events) < 2:
+        return Event.objects.bulk_create(events)
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(events)]
+        )
+        for event, (pk,) in zip(events, cursor.fetchall(), strict=True):
+            event.pk = pk
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(
+                f"COPY {table} (id, contact_id, name, properties, occurred_at, received_at, idempotency_key, source, "
+                "context) FROM STDIN"
+            ) as copy,
+        ):
+            for event, (properties, context) in zip(events, texts, strict=True):
+                copy.write_row(
+                    (
+                        event.pk,
+                        event.contact_id,
+                        event.name,
+                        json.dumps(event.properties) if properties is None else properties,
+                        _aware(event.occurred_at),
+                        _aware(event.received_at),
+                        event.idempotency_key,
+                        event.source,
+                        json.dumps(event.context) if context is None else context,
+                    )
+                )
+    for event in events:
+        event._state.adding = False
+        event._state.db = connection.alias
+    return events
+
+
+def _aware(moment: datetime) -> datetime:
+    # As Django reads a naive date-time (in the default time zone); COPY would take UTC.
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
 def _point_duplicates_at_stored_events(results: list[EventResult | None], key_of: dict[int, str]) -> None:
@@ -308,6 +375,7 @@ def _point_duplicates_at_stored_events(results: list[EventResult | None], key_of
 
 def _after_insert(created: list[Event], *, now: datetime) -> None:
     contact_ids = {event.contact_id for event in created}
+    _contacts_lock(contact_ids)
     latest: dict[int, datetime] = {}
     for event in created:
         if event.occurred_at <= now and (
@@ -315,15 +383,50 @@ def _after_insert(created: list[Event], *, now: datetime) -> None:
         ):
             latest[event.contact_id] = event.occurred_at
     if latest:
-        # One statement for the batch: last_seen_at = max(last_seen_at, newest event of this batch).
-        newest = Case(*(When(pk=pk, then=Value(moment)) for pk, moment in latest.items()), output_field=DateTimeField())
-        Contact.objects.filter(pk__in=latest).update(last_seen_at=Greatest(Coalesce("last_seen_at", newest), newest))
+        _last_seen_advance(latest)
     ordering = {event.contact_id for event in created if event.name == ORDER_EVENT}
     if ordering:
         order_totals_refresh(ordering)
     _stage_rules_for_events(created, now=now)
     contacts_mark_dirty(contact_ids, now=now)
     signals.events_recorded.send(sender=Event, events=created)
+
+
+def _contacts_lock(contact_ids: set[int]) -> None:
+    """Lock the batch's contacts, in ascending id order, before any statement below updates them.
+
+    Concurrent batches share contacts, and each UPDATE locks its rows in whatever order its
+    plan visits them; two batches taking two of the same rows in opposite orders deadlock
+    (measured: one in ~100 batches with four concurrent clients). Taking every lock up
+    front, in one order, rules that out. (SQLite locks the whole database instead.)
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Contact._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
+            [sorted(contact_ids)],
+        )
+
+
+def _last_seen_advance(latest: dict[int, datetime]) -> None:
+    """One statement for the batch: last_seen_at = max(last_seen_at, newest event of this batch)."""
+    if connection.vendor == "postgresql":
+        # Two arrays joined to the table: a CASE with a branch per contact costs Django and
+        # PostgreSQL time quadratic in the batch (~0.3 s for 1,000 contacts). Rows that would
+        # not change are not written. ``id = ANY`` gives the planner the index to find the
+        # rows by (without it, it hashes the whole table).
+        ids = sorted(latest)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""UPDATE {Contact._meta.db_table} AS c SET last_seen_at = v.seen
+                FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, seen)
+                WHERE c.id = ANY(%s) AND c.id = v.id AND (c.last_seen_at IS NULL OR c.last_seen_at < v.seen)""",  # noqa: S608
+                [ids, [latest[pk] for pk in ids], ids],
+            )
+        return
+    newest = Case(*(When(pk=pk, then=Value(moment)) for pk, moment in latest.items()), output_field=DateTimeField())
+    Contact.objects.filter(pk__in=latest).update(last_seen_at=Greatest(Coalesce("last_seen_at", newest), newest))
 
 
 def order_totals_refresh(contact_ids: set[int]) -> None:

@@ -9,15 +9,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Case, F, Q, Value, When
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts import rules, signals
 from contacts.models import Contact, LifecycleStage, Segment, SegmentChange, SegmentMembership, StageChange, StageRule
+from contacts.services.evaluation import memberships_evaluate
 
-# How many segments one evaluation query annotates; more makes the SQL unwieldy.
-SEGMENTS_PER_QUERY = 25
+# How many segments one evaluation query annotates; more makes the SQL unwieldy. (Fifty
+# took PostgreSQL ~3 ms to plan, once per prepared statement, and ~2 ms to run for a contact.)
+SEGMENTS_PER_QUERY = 50
 WRITE_CHUNK = 5000
 
 
@@ -49,14 +51,6 @@ def rule_validate(rule: Any, *, segment_id: int | None = None, field: str = "rul
         raise ValidationError(
             {f"{field}.{path}" if path else field: messages for path, messages in exc.errors.items()}
         ) from None
-
-
-def _as_boolean(q: Q) -> Any:
-    # Case/When rather than ExpressionWrapper(Q): it also copes with an empty Q() (everyone)
-    # and with conditions Django can prove match no one.
-    if not q:
-        return Value(True, output_field=BooleanField())
-    return Case(When(q, then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 @transaction.atomic
@@ -136,30 +130,33 @@ def segment_reevaluate(segment: Segment, *, now: datetime) -> tuple[int, int]:
 def contacts_reevaluate(contact_ids: Sequence[int], *, now: datetime) -> list[SegmentChange]:
     """Re-evaluate every active dynamic segment for these contacts, in a few queries.
 
-    Each query selects the contacts with one boolean column per segment. Entries and exits
-    are recorded, counted and announced.
+    Each query selects the contacts with one boolean column per segment (compiled once per
+    set of segments, see ``evaluation``). Entries and exits are recorded, counted and
+    announced.
     """
-    ids = list(set(contact_ids))
-    segments = list(Segment.objects.filter(kind=Segment.Kind.DYNAMIC, is_active=True).exclude(rules=None))
-    if not ids or not segments:
+    ids = sorted(set(contact_ids))
+    if not ids:
         return []
     context = rule_context(now=now)
-    existing = set(Contact.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    segments = [
+        (pk, rule) for pk, (kind, rule) in context.segments.items() if kind == Segment.Kind.DYNAMIC and rule is not None
+    ]
+    if not segments:
+        return []
     wanted: dict[int, set[int]] = defaultdict(set)
     for start in range(0, len(segments), SEGMENTS_PER_QUERY):
         chunk = segments[start : start + SEGMENTS_PER_QUERY]
-        columns = {f"in_{s.pk}": _as_boolean(rules.compile_rule(s.rules, context)) for s in chunk}
-        for row in Contact.objects.filter(pk__in=existing).annotate(**columns).values("pk", *columns):
-            for segment in chunk:
-                if row[f"in_{segment.pk}"]:
-                    wanted[segment.pk].add(row["pk"])
+        for contact_id, *inside in memberships_evaluate(chunk, ids, context):
+            for (segment_id, _rule), member in zip(chunk, inside, strict=True):
+                if member:
+                    wanted[segment_id].add(contact_id)
     current: dict[int, set[int]] = defaultdict(set)
     for segment_id, contact_id in SegmentMembership.objects.filter(
-        contact_id__in=existing, segment__in=segments
+        contact_id__in=ids, segment_id__in=[pk for pk, _rule in segments]
     ).values_list("segment_id", "contact_id"):
         current[segment_id].add(contact_id)
-    entered = {s.pk: wanted[s.pk] - current[s.pk] for s in segments}
-    exited = {s.pk: current[s.pk] - wanted[s.pk] for s in segments}
+    entered = {pk: wanted[pk] - current[pk] for pk, _rule in segments}
+    exited = {pk: current[pk] - wanted[pk] for pk, _rule in segments}
     return _apply(entered, exited, now=now)
 
 

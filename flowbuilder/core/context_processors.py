@@ -40,4 +40,5 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "user_role": role_of(request.user),
         "email_is_local": settings.EMAIL_IS_LOCAL,
         "debug_mode": settings.DEBUG,
+        "currency": settings.CURRENCY,
     }

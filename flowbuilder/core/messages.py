@@ -272,7 +272,9 @@ def unmarked_template_text(source: str) -> list[str]:
 _JS_COMMENTS = re.compile(r"/\*.*?\*/|(?<![:\"'])//[^\n]*", re.S)
 _JS_STRING = re.compile(r"""(["'`])((?:\\.|(?!\1).)*?)\1""", re.S)
 _JS_TRANSLATE_CALL = re.compile(r"\b(?:n|p|np)?gettext(?:_noop)?\(\s*(?:[\"'`][^\"'`]*[\"'`]\s*,\s*)?$")
-_JSX_TEXT = re.compile(r">\s*([^<>{}]*?[^\W\d_]{2,}[^<>{}]*?)\s*<")
+_JSX_TEXT = re.compile(r"(?<![=-])>\s*([^<>{};]*?[^\W\d_]{2,}[^<>{};]*?)\s*<")
+# "button button-small", "card preview-card": CSS class lists, not prose.
+_CLASS_LIST = re.compile(r"[a-z0-9_-]+(\s+[a-z0-9_-]+)*")
 IGNORE_MARK = "i18n-ignore"
 
 
@@ -288,6 +290,8 @@ def unmarked_js_text(source: str) -> list[str]:
     found = []
     for match in _JS_STRING.finditer(code):
         text = match.group(2)
+        if _CLASS_LIST.fullmatch(text) and ("-" in text or "_" in text):
+            continue
         if re.search(r"[^\W\d_]{2,}\s+[^\W\d_]{2,}", text) and not re.search(r"[\[\]#.>:=(){}$/\\]", text):
             before = code[max(0, match.start() - 80) : match.start()]
             if not _JS_TRANSLATE_CALL.search(before):

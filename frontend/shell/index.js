@@ -1,7 +1,7 @@
 // Behaviour of the app shell, progressive: every page works without it.
 // Strings shown to people are translated through Django's catalogues: gettext() for
 // fixed text, data-* attributes rendered by templates for text with names in it.
-import { gettext } from "../i18n.js";
+import { formatNumber, gettext } from "../i18n.js";
 
 function closeMenusExcept(keep) {
   for (const menu of document.querySelectorAll("details[data-menu][open]")) {
@@ -50,8 +50,42 @@ document.addEventListener("submit", (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
+// <select data-autosubmit> submits its form when changed (filters).
+document.addEventListener("change", (event) => {
+  if (event.target.matches?.("select[data-autosubmit]")) event.target.form?.requestSubmit();
+});
+
 // Flash messages can be dismissed.
 document.addEventListener("click", (event) => {
   const close = event.target.closest("[data-dismiss]");
   if (close) close.closest(".flash")?.remove();
 });
+
+// Progress of a background job: <section data-progress-url="/api/…" data-progress-status="running">
+// polls the API each second, fills [data-progress-field] and the bar, and reloads when finished.
+for (const box of document.querySelectorAll("[data-progress-url]")) {
+  if (!["queued", "running"].includes(box.dataset.progressStatus)) continue;
+  const poll = async () => {
+    let data;
+    try {
+      const response = await fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      data = await response.json();
+    } catch {
+      setTimeout(poll, 3000);
+      return;
+    }
+    for (const field of box.querySelectorAll("[data-progress-field]")) {
+      const value = data[field.dataset.progressField];
+      if (typeof value === "number") field.textContent = formatNumber(value);
+    }
+    const bar = box.querySelector(".progress");
+    if (bar) {
+      bar.setAttribute("aria-valuenow", String(data.progress));
+      bar.querySelector(".progress-bar").style.width = `${data.progress}%`;
+    }
+    if (data.status === "done" || data.status === "failed") window.location.reload();
+    else setTimeout(poll, 1000);
+  };
+  setTimeout(poll, 1000);
+}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django import template
 from django.templatetags.static import static
 from django.utils.html import format_html
@@ -32,3 +34,17 @@ def money(amount: Number | None, currency: str = "EUR") -> str:
 def number(value: Number | None, style: str = "") -> str:
     """``{{ count|number }}`` grouped for the language; ``{{ count|number:"compact" }}`` → 12K."""
     return "" if value is None else format_number(value, compact=style == "compact")
+
+
+@register.filter
+def get_item(mapping: dict[str, object] | None, key: str) -> object:
+    """``{{ counts|get_item:state }}``: a dictionary lookup with a variable key."""
+    return (mapping or {}).get(key)
+
+
+@register.filter
+def json_value(value: object) -> str:
+    """A JSON value as people read it: texts as they are, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

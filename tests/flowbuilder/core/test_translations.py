@@ -61,6 +61,14 @@ class TestUnmarkedTextChecks:
         )
         assert messages.unmarked_js_text(source) == ["Save changes", "Hello there"]
 
+    def test_it_leaves_css_class_lists_and_arrow_functions_alone(self):
+        source = (
+            'const a = <button className="button button-small" />;\n'
+            "const f = (x) => errorsAt(errors, join(path, key));\n"
+            "return (<p>{x}</p>);\n"
+        )
+        assert messages.unmarked_js_text(source) == []
+
 
 @pytest.mark.parametrize(
     ("language", "english", "translated"),

@@ -1,4 +1,4 @@
-"""Prepare a local install for trying Flowbuilder: demo users with known passwords.
+"""Prepare a local install for trying Flowbuilder: demo users with known passwords, and demo data.
 
 Run by ``make run``. It only ever acts on a database with no users, so it never
 touches a real installation, and refuses to run with DEBUG off. On later runs it
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from flowbuilder.accounts.roles import Role
 from flowbuilder.accounts.services import user_set_role
@@ -44,6 +45,18 @@ class Command(BaseCommand):
                     )
                     user_set_role(user=user, role=role)
             self.stdout.write(self.style.SUCCESS("Created demo users."))
+            from contacts.demo import demo_load
+            from journeys.demo import demo_load as templates_load
+
+            templates_load()
+            loaded = demo_load(now=timezone.now())
+            if loaded:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"Created demo data: {loaded['contacts']} contacts, {loaded['events']} events, "
+                        f"{loaded['segments']} segments."
+                    )
+                )
         admin = User.objects.filter(username="admin").first()
         if admin is not None and admin.check_password(DEMO_PASSWORD):
             self.stdout.write("")

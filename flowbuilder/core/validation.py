@@ -1,0 +1,27 @@
+"""Checks for input that JSON allows but databases cannot store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def nul_path(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first text (key or value) holding a NUL character, else ``None``.
+
+    PostgreSQL cannot store U+0000 in text or JSONB, so such input must be refused up front
+    with the field named, instead of failing in the database.
+    """
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return path or child
+            if (found := nul_path(item, child)) is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := nul_path(item, f"{path}.{index}" if path else str(index))) is not None:
+                return found
+    return None
