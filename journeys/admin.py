@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from journeys.models import EmailTemplate, Enrollment, Journey, JourneyVersion
+from journeys.nodes import NODE_TYPES, node_type
+
+
+def render_graph(graph: dict[str, Any]) -> SafeString:
+    """A graph as two readable tables: the steps with their settings, and the connections."""
+    labels = {kind: str(node_type(kind).label) for kind in NODE_TYPES}
+    steps = format_html_join(
+        "",
+        "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+        (
+            (n["id"], labels.get(n["type"], n["type"]), n.get("label", ""), n.get("config"))
+            for n in graph.get("nodes", [])
+        ),
+    )
+    edges = format_html_join(
+        "",
+        "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+        ((e["source"], e.get("sourceHandle") or "next", e["target"]) for e in graph.get("edges", [])),
+    )
+    return format_html(
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><br>"
+        "<table><tr><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>",
+        _("Step"),
+        _("Type"),
+        _("Name"),
+        _("Settings"),
+        steps,
+        _("From"),
+        _("Output"),
+        _("To"),
+        edges,
+    )
+
+
+class VersionInline(admin.TabularInline[JourneyVersion, Journey]):
+    model = JourneyVersion
+    fields = ["number", "published_at", "published_by", "change_note"]
+    readonly_fields = ["number", "published_at", "published_by", "change_note"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Journey)
+class JourneyAdmin(admin.ModelAdmin[Journey]):
+    list_display = ["name", "status", "live_version", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["live_version", "draft", "created_at", "updated_at", "draft_saved_at", "created_by"]
+    exclude = ["draft_graph", "secrets"]
+    inlines = [VersionInline]
+
+    @admin.display(description=_("draft graph"))
+    def draft(self, journey: Journey) -> SafeString:
+        return render_graph(journey.draft_graph)
+
+
+@admin.register(JourneyVersion)
+class JourneyVersionAdmin(admin.ModelAdmin[JourneyVersion]):
+    """Versions are immutable: shown, never changed."""
+
+    list_display = ["journey", "number", "published_at", "published_by", "change_note"]
+    list_filter = ["journey"]
+    readonly_fields = ["journey", "number", "published_at", "published_by", "change_note", "steps", "settings"]
+    exclude = ["graph"]
+
+    @admin.display(description=_("graph"))
+    def steps(self, version: JourneyVersion) -> SafeString:
+        return render_graph(version.graph)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin[Enrollment]):
+    list_display = ["contact", "journey", "version", "node_id", "state", "due_at", "entered_at"]
+    list_filter = ["state", "journey"]
+    search_fields = ["contact__email", "contact__external_id", "node_id", "trigger_key"]
+    list_select_related = ["contact", "journey", "version"]
+    raw_id_fields = ["contact"]
+    readonly_fields = ["journey", "version", "contact", "trigger_key", "trigger_data", "entered_at", "finished_at"]
+
+
+@admin.register(EmailTemplate)
+class EmailTemplateAdmin(admin.ModelAdmin[EmailTemplate]):
+    list_display = ["name", "subject", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name", "subject"]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from journeys import apis
+
+urlpatterns = [
+    path("node-types/", apis.NodeTypesApi.as_view(), name="node-types"),
+    path("journey-settings-schema/", apis.JourneySettingsSchemaApi.as_view(), name="journey-settings-schema"),
+    path("journeys/", apis.JourneyListApi.as_view(), name="journeys"),
+    path("journeys/import/", apis.JourneyImportApi.as_view(), name="journey-import"),
+    path("journeys/gallery/", apis.GalleryApi.as_view(), name="gallery"),
+    path("journeys/gallery/<slug:key>/use/", apis.GalleryUseApi.as_view(), name="gallery-use"),
+    path("journeys/<int:pk>/", apis.JourneyDetailApi.as_view(), name="journey"),
+    path("journeys/<int:pk>/validate/", apis.JourneyValidateApi.as_view(), name="journey-validate"),
+    path("journeys/<int:pk>/publish/", apis.JourneyPublishApi.as_view(), name="journey-publish"),
+    path("journeys/<int:pk>/pause/", apis.JourneyPauseApi.as_view(), name="journey-pause"),
+    path("journeys/<int:pk>/resume/", apis.JourneyResumeApi.as_view(), name="journey-resume"),
+    path("journeys/<int:pk>/archive/", apis.JourneyArchiveApi.as_view(), name="journey-archive"),
+    path("journeys/<int:pk>/duplicate/", apis.JourneyDuplicateApi.as_view(), name="journey-duplicate"),
+    path("journeys/<int:pk>/export/", apis.JourneyExportApi.as_view(), name="journey-export"),
+    path("journeys/<int:pk>/webhook-secret/", apis.JourneyWebhookSecretApi.as_view(), name="journey-webhook-secret"),
+    path("journeys/<int:pk>/versions/", apis.JourneyVersionsApi.as_view(), name="journey-versions"),
+    path("journeys/<int:pk>/versions/diff/", apis.JourneyDiffApi.as_view(), name="journey-diff"),
+    path("journeys/<int:pk>/versions/<int:number>/", apis.JourneyVersionApi.as_view(), name="journey-version"),
+]

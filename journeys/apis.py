@@ -1,0 +1,448 @@
+"""REST API of journeys: node types, journeys with their draft graph, publishing, versions, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from flowbuilder.accounts.roles import Role
+from flowbuilder.core.api import Pagination
+from journeys import gallery, services
+from journeys.journey_settings import JourneySettingsSerializer
+from journeys.models import Journey, JourneyVersion
+from journeys.nodes import node_types
+from journeys.nodes.base import Category, NodeType, describe
+
+TAG = "journeys"
+EXAMPLE_GRAPH = {
+    "nodes": [
+        {
+            "id": "trigger-1",
+            "type": "trigger",
+            "config": {"kind": "event", "event": "signed_up"},
+            "position": {"x": 0, "y": 0},
+        },
+        {"id": "email-1", "type": "send_email", "config": {"template": 1}, "position": {"x": 0, "y": 120}},
+        {
+            "id": "wait-1",
+            "type": "wait",
+            "config": {"mode": "duration", "amount": 2, "unit": "days"},
+            "position": {"x": 0, "y": 240},
+        },
+        {
+            "id": "opened",
+            "type": "condition",
+            "config": {"rule": {"type": "event", "name": "email_opened", "within_days": 2}},
+            "position": {"x": 0, "y": 360},
+        },
+    ],
+    "edges": [
+        {"id": "e1", "source": "trigger-1", "sourceHandle": None, "target": "email-1"},
+        {"id": "e2", "source": "email-1", "sourceHandle": None, "target": "wait-1"},
+        {"id": "e3", "source": "wait-1", "sourceHandle": None, "target": "opened"},
+    ],
+}
+
+
+class NodeTypesApi(APIView):
+    """The palette: every node type with its outputs and the form of its settings."""
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="node_types_list",
+        responses=inline_serializer(
+            "NodeType",
+            many=True,
+            fields={
+                "type": serializers.CharField(),
+                "label": serializers.CharField(),
+                "description": serializers.CharField(),
+                "category": serializers.CharField(),
+                "category_label": serializers.CharField(),
+                "icon": serializers.CharField(),
+                "is_trigger": serializers.BooleanField(),
+                "outputs": serializers.ListField(
+                    child=serializers.DictField(), help_text="Fixed outputs; split and wait derive theirs from config."
+                ),
+                "dynamic_outputs": serializers.BooleanField(),
+                "config_schema": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        data = []
+        for cls in node_types():
+            data.append(
+                {
+                    "type": cls.kind,
+                    "label": str(cls.label),
+                    "description": str(cls.description),
+                    "category": cls.category,
+                    "category_label": str(Category.LABELS[cls.category]),
+                    "icon": cls.icon,
+                    "is_trigger": cls.is_trigger,
+                    "outputs": [{"key": o.key, "label": str(o.label)} for o in cls.outputs],
+                    "dynamic_outputs": any("outputs_for" in vars(base) for base in cls.__mro__ if base is not NodeType),
+                    "config_schema": describe(cls.Config()),
+                }
+            )
+        return Response(data)
+
+
+class JourneySettingsSchemaApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journey_settings_schema",
+        responses={200: OpenApiTypes.ANY},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(describe(JourneySettingsSerializer()))
+
+
+@extend_schema_serializer(component_name="Journey")
+class JourneyOutput(serializers.ModelSerializer[Journey]):
+    live_version = serializers.IntegerField(source="live_version.number", allow_null=True, read_only=True)
+    graph = serializers.JSONField(source="draft_graph")
+    webhook_secret_set = serializers.SerializerMethodField(
+        help_text="Whether webhook steps sign their requests (the secret itself is never shown)."
+    )
+
+    def get_webhook_secret_set(self, journey: Journey) -> bool:
+        return bool(journey.secrets.get(services.WEBHOOK_SECRET))
+
+    class Meta:
+        model = Journey
+        fields = [
+            "id",
+            "name",
+            "description",
+            "status",
+            "live_version",
+            "graph",
+            "settings",
+            "webhook_secret_set",
+            "draft_saved_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+@extend_schema_serializer(component_name="JourneySummary")
+class JourneySummary(serializers.ModelSerializer[Journey]):
+    live_version = serializers.IntegerField(source="live_version.number", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Journey
+        fields = ["id", "name", "description", "status", "live_version", "updated_at"]
+
+
+JourneyInput = inline_serializer(
+    "JourneyInput",
+    fields={
+        "name": serializers.CharField(),
+        "description": serializers.CharField(required=False, allow_blank=True),
+        "graph": serializers.JSONField(required=False, help_text="The draft graph, see docs/graph-format.md."),
+        "settings": serializers.JSONField(required=False),
+    },
+)
+JOURNEY_FIELDS = {"name", "description", "graph", "settings"}
+
+
+def _object(request: Request, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"": [_("Expected a JSON object.")]})
+    unknown = sorted(set(request.data) - allowed)
+    if unknown:
+        raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
+    return dict(request.data)
+
+
+class JourneyListApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_list", responses=JourneySummary(many=True))
+    def get(self, request: Request) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            Journey.objects.select_related("live_version").order_by("-updated_at"), request, view=self
+        )
+        return paginator.get_paginated_response(JourneySummary(page, many=True).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_create",
+        request=JourneyInput,
+        responses={201: JourneyOutput},
+        examples=[
+            OpenApiExample(
+                "Welcome series", value={"name": "Welcome series", "graph": EXAMPLE_GRAPH}, request_only=True
+            )
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        data = _object(request, JOURNEY_FIELDS)
+        journey = services.journey_create(
+            name=data.get("name", ""),
+            description=data.get("description", ""),
+            graph=data.get("graph"),
+            settings=data.get("settings"),
+            user=request.user,
+        )
+        return Response(JourneyOutput(journey).data, status=status.HTTP_201_CREATED)
+
+
+class JourneyDetailApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_retrieve", responses=JourneyOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(JourneyOutput(get_object_or_404(Journey.objects.select_related("live_version"), pk=pk)).data)
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_partial_update",
+        request=JourneyInput,
+        responses=JourneyOutput,
+        description="Saves the draft: any unfinished graph the canvas holds, as long as it can be read. Live contacts "
+        "are not affected until you publish.",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        journey = get_object_or_404(Journey, pk=pk)
+        data = _object(request, JOURNEY_FIELDS)
+        services.journey_update(
+            journey=journey,
+            name=data.get("name"),
+            description=data.get("description"),
+            graph=data.get("graph"),
+            settings=data.get("settings"),
+        )
+        return Response(JourneyOutput(Journey.objects.select_related("live_version").get(pk=pk)).data)
+
+    @extend_schema(tags=[TAG], operation_id="journeys_destroy", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        journey = get_object_or_404(Journey, pk=pk)
+        if journey.versions.exists():
+            raise exceptions.ValidationError(
+                {"": [_("A published journey is archived, not deleted, so its history stays.")]}
+            )
+        journey.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ValidationOutput = inline_serializer(
+    "JourneyValidation",
+    fields={
+        "valid": serializers.BooleanField(),
+        "errors": serializers.ListField(
+            child=serializers.DictField(), help_text="{node_id, edge_id, field, code, message}"
+        ),
+        "warnings": serializers.ListField(child=serializers.DictField()),
+    },
+)
+
+
+class JourneyValidateApi(APIView):
+    write_role = Role.VIEWER  # a POST that only reads
+
+    @extend_schema(tags=[TAG], operation_id="journeys_validate", request=None, responses=ValidationOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        return Response(services.journey_validate(journey=get_object_or_404(Journey, pk=pk)).as_dict())
+
+
+PublishInput = inline_serializer(
+    "PublishInput",
+    fields={
+        "change_note": serializers.CharField(required=False, allow_blank=True),
+        "migrate": serializers.BooleanField(required=False, help_text="Move contacts waiting in the live version."),
+        "node_map": serializers.DictField(
+            child=serializers.CharField(),
+            required=False,
+            help_text="Old step id → new step id, for steps that were removed.",
+        ),
+        "dry_run": serializers.BooleanField(required=False, help_text="Only report what would happen."),
+    },
+)
+
+
+class JourneyPublishApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_publish",
+        request=PublishInput,
+        responses={
+            201: inline_serializer(
+                "PublishResult", fields={"version": serializers.IntegerField(), "plan": serializers.DictField()}
+            ),
+            200: OpenApiTypes.OBJECT,
+        },
+        description="With dry_run: validation, the diff against the live version and how many waiting contacts would "
+        "move or stay (200). Otherwise publishes a new immutable version (201), or answers 400 with every problem.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        journey = get_object_or_404(Journey.objects.select_related("live_version"), pk=pk)
+        data = _object(request, {"change_note", "migrate", "node_map", "dry_run"})
+        node_map = data.get("node_map") or {}
+        if not isinstance(node_map, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in node_map.items()
+        ):
+            raise exceptions.ValidationError({"node_map": [_("Expected an object of step ids.")]})
+        if data.get("dry_run"):
+            return Response(services.publish_plan(journey=journey, node_map=node_map).as_dict())
+        version, plan = services.journey_publish(
+            journey=journey,
+            user=request.user,
+            change_note=str(data.get("change_note") or ""),
+            migrate=bool(data.get("migrate")),
+            node_map=node_map,
+        )
+        return Response({"version": version.number, "plan": plan.as_dict()}, status=status.HTTP_201_CREATED)
+
+
+class JourneyStatusApi(APIView):
+    action = ""
+
+    @extend_schema(tags=[TAG], request=None, responses=JourneyOutput)
+    def post(self, request: Request, pk: int) -> Response:
+        journey = services.journey_set_status(journey=get_object_or_404(Journey, pk=pk), action=self.action)
+        return Response(JourneyOutput(journey).data)
+
+
+class JourneyPauseApi(JourneyStatusApi):
+    action = "pause"
+
+
+class JourneyResumeApi(JourneyStatusApi):
+    action = "resume"
+
+
+class JourneyArchiveApi(JourneyStatusApi):
+    action = "archive"
+
+
+@extend_schema_serializer(component_name="JourneyVersion")
+class VersionOutput(serializers.ModelSerializer[JourneyVersion]):
+    published_by = serializers.CharField(source="published_by.get_username", allow_null=True, read_only=True)
+
+    class Meta:
+        model = JourneyVersion
+        fields = ["number", "change_note", "published_by", "published_at", "graph", "settings"]
+
+
+class JourneyVersionsApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_versions_list", responses=VersionOutput(many=True))
+    def get(self, request: Request, pk: int) -> Response:
+        journey = get_object_or_404(Journey, pk=pk)
+        return Response(VersionOutput(journey.versions.select_related("published_by"), many=True).data)
+
+
+class JourneyVersionApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_versions_retrieve", responses=VersionOutput)
+    def get(self, request: Request, pk: int, number: int) -> Response:
+        return Response(VersionOutput(get_object_or_404(JourneyVersion, journey_id=pk, number=number)).data)
+
+
+class JourneyDiffApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_versions_diff",
+        responses=OpenApiTypes.OBJECT,
+        description="?from=1&to=2 compares two versions; to=draft compares with the draft.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        journey = get_object_or_404(Journey, pk=pk)
+
+        def graph_of(value: str | None) -> dict[str, Any]:
+            if value == "draft":
+                return journey.draft_graph
+            if not value or not value.isdigit():
+                raise exceptions.ValidationError({"from": [_("Give a version number, or “draft”.")]})
+            return get_object_or_404(JourneyVersion, journey=journey, number=int(value)).graph
+
+        return Response(
+            services.versions_diff(
+                graph_of(request.query_params.get("from")), graph_of(request.query_params.get("to", "draft"))
+            )
+        )
+
+
+class JourneyDuplicateApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_duplicate", request=None, responses={201: JourneyOutput})
+    def post(self, request: Request, pk: int) -> Response:
+        copy = services.journey_duplicate(journey=get_object_or_404(Journey, pk=pk), user=request.user)
+        return Response(JourneyOutput(copy).data, status=status.HTTP_201_CREATED)
+
+
+class JourneyWebhookSecretApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_webhook_secret",
+        request=inline_serializer("WebhookSecretInput", fields={"secret": serializers.CharField(allow_blank=True)}),
+        responses={204: None},
+        description="Sets (or, with an empty value, removes) the secret webhook steps sign requests with: "
+        "X-Flowbuilder-Signature: sha256=HMAC(secret, timestamp.body). Write-only.",
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        data = _object(request, {"secret"})
+        if not isinstance(data.get("secret", ""), str):
+            raise exceptions.ValidationError({"secret": [_("Expected a text.")]})
+        services.journey_set_webhook_secret(journey=get_object_or_404(Journey, pk=pk), secret=data.get("secret", ""))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JourneyExportApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="journeys_export", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(services.journey_export(journey=get_object_or_404(Journey, pk=pk)))
+
+
+class JourneyImportApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_import",
+        request=OpenApiTypes.OBJECT,
+        responses={201: JourneyOutput},
+        description="Creates a draft from an export; segments, audiences and templates are found by name.",
+    )
+    def post(self, request: Request) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"": [_("Expected a JSON object.")]})
+        journey = services.journey_import(document=dict(request.data), user=request.user)
+        return Response(JourneyOutput(journey).data, status=status.HTTP_201_CREATED)
+
+
+class GalleryApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="gallery_list",
+        responses=inline_serializer(
+            "GalleryJourney",
+            many=True,
+            fields={
+                "key": serializers.CharField(),
+                "name": serializers.CharField(),
+                "description": serializers.CharField(),
+                "stages": serializers.ListField(child=serializers.CharField()),
+            },
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            [
+                {"key": t.key, "name": t.name, "description": t.description, "stages": t.stages}
+                for t in gallery.templates()
+            ]
+        )
+
+
+class GalleryUseApi(APIView):
+    @extend_schema(tags=[TAG], operation_id="gallery_use", request=None, responses={201: JourneyOutput})
+    def post(self, request: Request, key: str) -> Response:
+        template = gallery.template(key)
+        if template is None:
+            raise exceptions.NotFound(_("No such journey template."))
+        journey = services.journey_import(document=template.document, user=request.user)
+        return Response(JourneyOutput(journey).data, status=status.HTTP_201_CREATED)

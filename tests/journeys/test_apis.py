@@ -1,0 +1,123 @@
+"""The journeys API, as the canvas and integrations use it."""
+
+from __future__ import annotations
+
+import pytest
+
+from journeys.models import Journey
+
+
+@pytest.fixture
+def api(api_client, marketer):
+    api_client.force_authenticate(marketer)
+    return api_client
+
+
+def test_the_palette_lists_every_node_type_with_its_form(api, db):
+    types = {t["type"]: t for t in api.get("/api/v1/node-types/").json()}
+    assert len(types) == 11
+    assert types["condition"]["outputs"] == [{"key": "yes", "label": "Yes"}, {"key": "no", "label": "No"}]
+    assert types["split"]["dynamic_outputs"] is True
+    assert types["trigger"]["is_trigger"] is True
+    assert types["send_email"]["category_label"] == "Actions"
+    assert any(f["name"] == "template" and f["to"] == "template" for f in types["send_email"]["config_schema"])
+
+
+def test_the_palette_speaks_the_users_language(api_client, make_user, db):
+    from flowbuilder.accounts.roles import Role
+
+    api_client.force_authenticate(make_user(Role.VIEWER))
+    types = {t["type"]: t for t in api_client.get("/api/v1/node-types/", HTTP_ACCEPT_LANGUAGE="de").json()}
+    assert types["wait"]["label"] == "Warten"
+
+
+def test_create_save_validate_publish_and_read_versions(api, welcome_graph):
+    created = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph})
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    check = api.post(f"/api/v1/journeys/{pk}/validate/").json()
+    assert check == {"valid": True, "errors": [], "warnings": []}
+    preview = api.post(f"/api/v1/journeys/{pk}/publish/", {"dry_run": True}).json()
+    assert preview["valid"]
+    assert preview["diff"] is None
+    published = api.post(f"/api/v1/journeys/{pk}/publish/", {"change_note": "Launch"})
+    assert published.status_code == 201
+    assert published.json()["version"] == 1
+    versions = api.get(f"/api/v1/journeys/{pk}/versions/").json()
+    assert [(v["number"], v["change_note"]) for v in versions] == [(1, "Launch")]
+    assert api.get(f"/api/v1/journeys/{pk}/versions/1/").json()["graph"]["nodes"][0]["id"] == "t"
+    assert api.get(f"/api/v1/journeys/{pk}/versions/diff/", {"from": "1", "to": "draft"}).json()["nodes_changed"] == []
+    assert api.post(f"/api/v1/journeys/{pk}/pause/").json()["status"] == "paused"
+    assert api.post(f"/api/v1/journeys/{pk}/resume/").json()["status"] == "active"
+
+
+def test_validation_problems_point_at_the_node_and_field(api, build, refs):
+    graph = build(("t", "trigger", {"kind": "event"}), ("x", "exit", {}))
+    pk = api.post("/api/v1/journeys/", {"name": "Bad", "graph": graph}).json()["id"]
+    errors = api.post(f"/api/v1/journeys/{pk}/validate/").json()["errors"]
+    assert {
+        "code": "invalid_config",
+        "message": "This field is required for this kind of trigger.",
+        "node_id": "t",
+        "field": "config.event",
+        "edge_id": None,
+    } in errors
+    response = api.post(f"/api/v1/journeys/{pk}/publish/", {})
+    assert response.status_code == 400
+    assert "graph.nodes[t].config.event" in response.json()["error"]["fields"]
+
+
+@pytest.mark.parametrize(
+    ("graph", "field"),
+    [
+        ({"nodes": "all of them"}, "graph"),
+        ({"nodes": [{"id": "a", "type": "rocket", "position": {"x": 0, "y": 0}}]}, "graph.nodes[a].type"),
+        (
+            {
+                "nodes": [
+                    {"id": "a", "type": "exit", "position": {"x": 0, "y": 0}},
+                    {"id": "a", "type": "exit", "position": {"x": 0, "y": 0}},
+                ]
+            },
+            "graph.nodes[a].id",
+        ),
+        ({"nodes": [{"type": "exit", "position": {"x": 0, "y": 0}}]}, "graph.nodes.0.id"),
+    ],
+)
+def test_a_malformed_graph_is_a_400_and_nothing_is_stored(api, db, graph, field):
+    response = api.post("/api/v1/journeys/", {"name": "X", "graph": graph}, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not Journey.objects.exists()
+
+
+def test_export_import_duplicate_and_gallery(api, refs, welcome_graph):
+    pk = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph}).json()["id"]
+    document = api.get(f"/api/v1/journeys/{pk}/export/").json()
+    assert document["format"] == "flowbuilder.journey"
+    assert api.post("/api/v1/journeys/import/", document, format="json").status_code == 201
+    assert api.post(f"/api/v1/journeys/{pk}/duplicate/").json()["name"] == "Welcome (copy)"
+    gallery = api.get("/api/v1/journeys/gallery/").json()
+    assert {g["key"] for g in gallery} >= {"welcome", "lead-nurture", "cart-abandonment", "win-back"}
+    used = api.post("/api/v1/journeys/gallery/win-back/use/")
+    assert used.status_code == 201
+    assert api.post("/api/v1/journeys/gallery/nothing/use/").status_code == 404
+
+
+def test_viewers_read_and_validate_but_do_not_change(api_client, viewer, refs, welcome_graph):
+    journey = Journey.objects.create(name="Welcome", draft_graph=welcome_graph)
+    api_client.force_authenticate(viewer)
+    assert api_client.get(f"/api/v1/journeys/{journey.pk}/").status_code == 200
+    assert api_client.post(f"/api/v1/journeys/{journey.pk}/validate/").status_code == 200
+    assert api_client.patch(f"/api/v1/journeys/{journey.pk}/", {"name": "Mine"}).status_code == 403
+    assert api_client.post(f"/api/v1/journeys/{journey.pk}/publish/", {}).status_code == 403
+
+
+def test_the_webhook_secret_is_write_only(api, refs, welcome_graph):
+    pk = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph}).json()["id"]
+    assert api.put(f"/api/v1/journeys/{pk}/webhook-secret/", {"secret": "short"}).status_code == 400
+    assert api.put(f"/api/v1/journeys/{pk}/webhook-secret/", {"secret": "s" * 32}).status_code == 204
+    body = api.get(f"/api/v1/journeys/{pk}/").content.decode()
+    assert '"webhook_secret_set":true' in body
+    assert "s" * 32 not in body
+    assert "s" * 32 not in api.get(f"/api/v1/journeys/{pk}/export/").content.decode()
