@@ -31,7 +31,7 @@ from contacts.services import segments as segment_services
 from contacts.services.contacts import contact_erase, contact_update, contact_upsert
 from contacts.services.events import MAX_BATCH, events_record
 from flowbuilder.accounts.roles import Role
-from flowbuilder.core.api import IngestThrottle, Pagination
+from flowbuilder.core.api import IngestThrottle, Pagination, id_lists, json_object
 
 TAG = "contacts"
 
@@ -94,18 +94,6 @@ CONTACT_DATA_FIELDS = CONTACT_FIELD_NAMES - {"email", "external_id"}
 ContactInput = inline_serializer("ContactInput", fields=dict(CONTACT_INPUT_FIELDS))
 
 
-def _object(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError({"": [_("Expected a JSON object.")]})
-    return dict(request.data)
-
-
-def _unknown_fields(data: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
-
-
 class ContactListApi(APIView):
     """List and search contacts; create or update one by email or external id."""
 
@@ -153,8 +141,7 @@ class ContactListApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = _object(request)
-        _unknown_fields(data, set(CONTACT_FIELD_NAMES))
+        data = json_object(request, set(CONTACT_FIELD_NAMES))
         contact, created = contact_upsert(
             email=data.get("email"),
             external_id=data.get("external_id"),
@@ -175,8 +162,7 @@ class ContactDetailApi(APIView):
     @extend_schema(tags=[TAG], operation_id="contacts_partial_update", request=ContactInput, responses=ContactOutput)
     def patch(self, request: Request, pk: int) -> Response:
         contact = self._get(pk)
-        data = _object(request)
-        _unknown_fields(data, set(CONTACT_FIELD_NAMES))
+        data = json_object(request, set(CONTACT_FIELD_NAMES))
         contact_update(contact=contact, data=data)
         return Response(ContactOutput(self._get(pk)).data)
 
@@ -389,8 +375,7 @@ class SegmentListApi(APIView):
         examples=[OpenApiExample("At risk customers", value=AT_RISK_EXAMPLE, request_only=True)],
     )
     def post(self, request: Request) -> Response:
-        data = _object(request)
-        _unknown_fields(data, SEGMENT_FIELDS)
+        data = json_object(request, SEGMENT_FIELDS)
         segment = segment_services.segment_save(
             name=data.get("name", ""),
             description=data.get("description", ""),
@@ -411,8 +396,7 @@ class SegmentDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         segment = get_object_or_404(Segment, pk=pk)
-        data = _object(request)
-        _unknown_fields(data, SEGMENT_FIELDS)
+        data = json_object(request, SEGMENT_FIELDS)
         segment = segment_services.segment_save(
             segment=segment,
             name=data.get("name", segment.name),
@@ -456,8 +440,7 @@ class SegmentPreviewApi(APIView):
         examples=[OpenApiExample("Preview", value={"rules": AT_RISK_EXAMPLE["rules"]}, request_only=True)],
     )
     def post(self, request: Request) -> Response:
-        data = _object(request)
-        _unknown_fields(data, {"rules"})
+        data = json_object(request, {"rules"})
         segment_services.rule_validate(data.get("rules"))
         preview = selectors.segment_preview(rule=data["rules"])
         return Response({"count": preview["count"], "sample": ContactOutput(preview["sample"], many=True).data})
@@ -487,14 +470,8 @@ class SegmentMembersApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         segment = get_object_or_404(Segment, pk=pk)
-        data = _object(request)
-        _unknown_fields(data, {"add", "remove"})
-        lists = {}
-        for key in ("add", "remove"):
-            value = data.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
-                raise exceptions.ValidationError({key: [_("Expected a list of contact ids.")]})
-            lists[key] = value
+        data = json_object(request, {"add", "remove"})
+        lists = id_lists(data)
         segment_services.static_segment_change(segment=segment, add=lists["add"], remove=lists["remove"])
         segment.refresh_from_db()
         return Response(SegmentOutput(segment).data)
@@ -519,7 +496,7 @@ class StageListApi(APIView):
         tags=["stages"], operation_id="stages_create", request=StageSerializer, responses={201: StageSerializer}
     )
     def post(self, request: Request) -> Response:
-        serializer = StageSerializer(data=_object(request))
+        serializer = StageSerializer(data=json_object(request))
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data, status=status.HTTP_201_CREATED)
@@ -530,7 +507,7 @@ class StageDetailApi(APIView):
         tags=["stages"], operation_id="stages_partial_update", request=StageSerializer, responses=StageSerializer
     )
     def patch(self, request: Request, pk: int) -> Response:
-        serializer = StageSerializer(get_object_or_404(LifecycleStage, pk=pk), data=_object(request), partial=True)
+        serializer = StageSerializer(get_object_or_404(LifecycleStage, pk=pk), data=json_object(request), partial=True)
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
@@ -600,7 +577,6 @@ AUDIENCE_FIELDS = {"name", "provider", "config", "credentials", "is_active"}
 
 
 def _audience_from(data: dict[str, Any], audience: Audience | None = None) -> Audience:
-    _unknown_fields(data, AUDIENCE_FIELDS)
     provider = data.get("provider", audience.provider if audience else "")
     config = data.get("config", audience.config if audience else {})
     credentials = data.get("credentials", {})
@@ -644,7 +620,7 @@ class AudienceListApi(APIView):
     )
     def post(self, request: Request) -> Response:
         with transaction.atomic():
-            audience = _audience_from(_object(request))
+            audience = _audience_from(json_object(request, AUDIENCE_FIELDS))
         return Response(AudienceOutput(audience).data, status=status.HTTP_201_CREATED)
 
 
@@ -657,7 +633,7 @@ class AudienceDetailApi(APIView):
         tags=["audiences"], operation_id="audiences_partial_update", request=AudienceInput, responses=AudienceOutput
     )
     def patch(self, request: Request, pk: int) -> Response:
-        audience = _audience_from(_object(request), get_object_or_404(Audience, pk=pk))
+        audience = _audience_from(json_object(request, AUDIENCE_FIELDS), get_object_or_404(Audience, pk=pk))
         return Response(AudienceOutput(audience).data)
 
     @extend_schema(tags=["audiences"], operation_id="audiences_destroy", responses={204: None})
@@ -719,15 +695,11 @@ class AudienceMembersApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         audience = get_object_or_404(Audience, pk=pk)
-        data = _object(request)
-        _unknown_fields(data, {"add", "remove"})
-        for key in ("add", "remove"):
-            value = data.get(key, [])
-            if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
-                raise exceptions.ValidationError({key: [_("Expected a list of contact ids.")]})
+        data = json_object(request, {"add", "remove"})
+        lists = id_lists(data)
         with transaction.atomic():
-            audience_services.audience_members_add(audience=audience, contact_ids=data.get("add", []))
-            audience_services.audience_members_remove(audience=audience, contact_ids=data.get("remove", []))
+            audience_services.audience_members_add(audience=audience, contact_ids=lists["add"])
+            audience_services.audience_members_remove(audience=audience, contact_ids=lists["remove"])
         return Response(AudienceOutput(audience).data)
 
 

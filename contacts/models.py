@@ -6,27 +6,15 @@ from views, so that derived fields, stage history and segment membership stay cu
 
 from __future__ import annotations
 
-import zoneinfo
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-
-def validate_timezone(value: str) -> None:
-    if value:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(
-                _("“%(value)s” is not a time zone. Use a name such as Europe/Berlin."),
-                code="invalid_timezone",
-                params={"value": value},
-            ) from None
-
+# Imported here too: migrations name this path.
+from flowbuilder.core.validation import validate_timezone
 
 # The default funnel (migration 0002) in English, marked for translation: while a workspace
 # keeps a default name, people see it in their own language (``LifecycleStage.label``).

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowbuilder.accounts.roles import Role
-from flowbuilder.core.api import Pagination
+from flowbuilder.core.api import Pagination, json_object
 from journeys import gallery, services
 from journeys.journey_settings import JourneySettingsSerializer
 from journeys.models import Journey, JourneyVersion
@@ -156,15 +156,6 @@ JourneyInput = inline_serializer(
 JOURNEY_FIELDS = {"name", "description", "graph", "settings"}
 
 
-def _object(request: Request, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise exceptions.ValidationError({"": [_("Expected a JSON object.")]})
-    unknown = sorted(set(request.data) - allowed)
-    if unknown:
-        raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
-    return dict(request.data)
-
-
 class JourneyListApi(APIView):
     @extend_schema(tags=[TAG], operation_id="journeys_list", responses=JourneySummary(many=True))
     def get(self, request: Request) -> Response:
@@ -186,7 +177,7 @@ class JourneyListApi(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = _object(request, JOURNEY_FIELDS)
+        data = json_object(request, JOURNEY_FIELDS)
         journey = services.journey_create(
             name=data.get("name", ""),
             description=data.get("description", ""),
@@ -212,7 +203,7 @@ class JourneyDetailApi(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         journey = get_object_or_404(Journey, pk=pk)
-        data = _object(request, JOURNEY_FIELDS)
+        data = json_object(request, JOURNEY_FIELDS)
         services.journey_update(
             journey=journey,
             name=data.get("name"),
@@ -284,7 +275,7 @@ class JourneyPublishApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         journey = get_object_or_404(Journey.objects.select_related("live_version"), pk=pk)
-        data = _object(request, {"change_note", "migrate", "node_map", "dry_run"})
+        data = json_object(request, {"change_note", "migrate", "node_map", "dry_run"})
         node_map = data.get("node_map") or {}
         if not isinstance(node_map, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in node_map.items()
@@ -386,7 +377,7 @@ class JourneyWebhookSecretApi(APIView):
         "X-Flowbuilder-Signature: sha256=HMAC(secret, timestamp.body). Write-only.",
     )
     def put(self, request: Request, pk: int) -> Response:
-        data = _object(request, {"secret"})
+        data = json_object(request, {"secret"})
         if not isinstance(data.get("secret", ""), str):
             raise exceptions.ValidationError({"secret": [_("Expected a text.")]})
         services.journey_set_webhook_secret(journey=get_object_or_404(Journey, pk=pk), secret=data.get("secret", ""))

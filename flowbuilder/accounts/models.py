@@ -1,25 +1,14 @@
 from __future__ import annotations
 
 import hashlib
-import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-def validate_timezone(value: str) -> None:
-    if value:
-        try:
-            zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValidationError(
-                _("“%(value)s” is not a time zone. Use a name such as Europe/Berlin."),
-                code="invalid_timezone",
-                params={"value": value},
-            ) from None
+# Imported here too: migrations name this path.
+from flowbuilder.core.validation import validate_timezone
 
 
 class User(AbstractUser):

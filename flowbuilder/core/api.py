@@ -86,6 +86,27 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
+def json_object(request: Any, allowed: set[str] | frozenset[str] | None = None) -> dict[str, Any]:
+    """The request's JSON body as a dict; a 400 naming the problem when it is not an object or
+    (with ``allowed``) has fields the endpoint does not take."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"": [_("Expected a JSON object.")]})
+    if allowed is not None and (unknown := sorted(set(request.data) - set(allowed))):
+        raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
+    return dict(request.data)
+
+
+def id_lists(data: dict[str, Any], keys: tuple[str, ...] = ("add", "remove")) -> dict[str, list[int]]:
+    """``{"add": [ids], "remove": [ids]}`` checked to be lists of ids; a 400 naming the key otherwise."""
+    lists = {}
+    for key in keys:
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
+            raise exceptions.ValidationError({key: [_("Expected a list of contact ids.")]})
+        lists[key] = value
+    return lists
+
+
 class IngestThrottle(UserRateThrottle):
     """Event ingestion has its own, higher budget (``API_THROTTLE_INGEST``)."""
 

@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def validate_timezone(value: str) -> None:
+    """Model-field validator: an IANA time zone name, or empty."""
+    if value:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValidationError(
+                _("“%(value)s” is not a time zone. Use a name such as Europe/Berlin."),
+                code="invalid_timezone",
+                params={"value": value},
+            ) from None
 
 
 def nul_path(value: Any, path: str = "") -> str | None:
