@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from contacts import selectors
 from contacts.forms import AudienceForm, StageForm
 from contacts.models import Audience, AudienceMember, Contact, ContactImport, LifecycleStage, Segment, StageRule
+from contacts.profile import profile_panels
 from contacts.services import audiences as audience_services
 from contacts.services import imports
 from flowbuilder.accounts.access import role_required
@@ -70,6 +71,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "event_filter": request.GET.get("event", ""),
             "event_query": urlencode({"event": request.GET["event"]}) if request.GET.get("event") else "",
             "attributes": sorted(contact.attributes.items()),
+            "panels": profile_panels(request, contact),
             **selectors.contact_profile(contact=contact),
         },
     )

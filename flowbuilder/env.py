@@ -95,6 +95,14 @@ class Env:
             raise self.fail(name, value, "a rate such as 600/min (per s, min, hour or day)")
         return value
 
+    def url(self, name: str, default: str) -> str:
+        """An absolute http(s) URL without a trailing slash, e.g. https://flow.example.com."""
+        value = self.get_str(name, default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise self.fail(name, value, "an http:// or https:// address such as https://flow.example.com")
+        return value
+
     def currency(self, name: str, default: str) -> str:
         """An ISO 4217 currency code such as EUR, SEK or USD."""
         from babel.numbers import is_currency

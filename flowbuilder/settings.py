@@ -46,6 +46,8 @@ if not DEBUG and not ALLOWED_HOSTS:
         "separated by commas (e.g. ALLOWED_HOSTS=flowbuilder.example.com)."
     )
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", [])
+# Where people reach this app: links in emails (tracking, unsubscribe) start with it.
+SITE_URL = env.url("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "daphne",  # must precede staticfiles: `runserver` then serves ASGI
@@ -234,6 +236,8 @@ EMAIL_TIMEOUT = _email.timeout
 EMAIL_IS_LOCAL = _email.backend == "flowbuilder.core.mail.StoredEmailBackend"
 DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", "Flowbuilder <flowbuilder@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Shared secret of the bounce and complaint webhook (POST /api/v1/email/events/); unset: disabled.
+EMAIL_WEBHOOK_SECRET = env.get_str("EMAIL_WEBHOOK_SECRET")
 
 # --- API ------------------------------------------------------------------------
 
@@ -257,7 +261,7 @@ REST_FRAMEWORK: dict[str, Any] = {
     "EXCEPTION_HANDLER": "flowbuilder.core.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["flowbuilder.core.api.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 if DEBUG:

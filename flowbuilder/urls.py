@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("flowbuilder.core.urls")),
     path("", include("contacts.urls")),
     path("", include("journeys.urls")),
+    path("", include("journeys.emails.urls")),
 ]
 
 handler404 = "flowbuilder.core.api.page_not_found"

@@ -1,8 +1,8 @@
 // Builds Flowbuilder's front-end assets into static/build/ (git-ignored; WhiteNoise serves them).
 //   node frontend/build.mjs           one build
 //   node frontend/build.mjs --watch   rebuild on change
-// Outputs: shell.js (the app shell's behaviour), segment-builder.js (React; shared code lands
-// in chunks/), and icons.svg (a sprite of the Lucide icons
+// Outputs: shell.js (the app shell's behaviour), segment-builder.js and template-editor.js (React;
+// shared code lands in chunks/), and icons.svg (a sprite of the Lucide icons
 // listed in frontend/icons.json, used by the {% icon %} template tag).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -35,6 +35,7 @@ const options = {
   entryPoints: {
     shell: join(root, "frontend", "shell", "index.js"),
     "segment-builder": join(root, "frontend", "segments", "builder.jsx"),
+    "template-editor": join(root, "frontend", "templates", "editor.jsx"),
   },
   outdir,
   bundle: true,

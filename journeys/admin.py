@@ -2,13 +2,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
-from journeys.models import EmailTemplate, Enrollment, Journey, JourneyVersion
+from journeys.emails.services.outbox import sender_schedule
+from journeys.emails.services.templates import CONTENT_FIELDS, content_check
+from journeys.models import (
+    EmailTemplate,
+    EmailTemplateTranslation,
+    Enrollment,
+    Journey,
+    JourneyVersion,
+    MessageEvent,
+    OutboundMessage,
+)
 from journeys.nodes import NODE_TYPES, node_type
 
 
@@ -99,8 +113,74 @@ class EnrollmentAdmin(admin.ModelAdmin[Enrollment]):
     readonly_fields = ["journey", "version", "contact", "trigger_key", "trigger_data", "entered_at", "finished_at"]
 
 
+class _ContentChecked(forms.ModelForm):
+    """Admin forms check the Jinja of every part, as the editor and the API do."""
+
+    html = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        content = {name: cleaned.get(name) or "" for name in CONTENT_FIELDS if name in self.fields}
+        for field, errors in content_check(content).items():
+            if field in self.fields:
+                self.add_error(field, errors)
+        return cleaned
+
+
+class TemplateTranslationInline(admin.StackedInline[EmailTemplateTranslation, EmailTemplate]):
+    model = EmailTemplateTranslation
+    form = _ContentChecked
+    extra = 0
+
+
 @admin.register(EmailTemplate)
 class EmailTemplateAdmin(admin.ModelAdmin[EmailTemplate]):
-    list_display = ["name", "subject", "is_active", "updated_at"]
-    list_filter = ["is_active"]
+    list_display = ["name", "subject", "language", "on_missing", "is_active", "updated_at"]
+    list_filter = ["is_active", "language"]
     search_fields = ["name", "subject"]
+    form = _ContentChecked
+    inlines = [TemplateTranslationInline]
+
+
+class MessageEventInline(admin.TabularInline[MessageEvent, OutboundMessage]):
+    model = MessageEvent
+    fields = ["kind", "url", "detail", "occurred_at"]
+    readonly_fields = ["kind", "url", "detail", "occurred_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
+    """Every email: what was sent to whom, why one was not, what failed. Rows are written by the
+    outbox and the sender only; an admin may put failed messages back in the queue."""
+
+    list_display = ["subject", "to_email", "kind", "status", "attempts", "template", "journey", "created_at", "sent_at"]
+    list_filter = ["status", "kind", "template", "journey"]
+    search_fields = ["to_email", "subject", "message_id", "skip_reason", "last_error"]
+    date_hierarchy = "created_at"
+    list_select_related = ["template", "journey"]
+    readonly_fields = [f.name for f in OutboundMessage._meta.fields]
+    inlines = [MessageEventInline]
+    actions = ["retry_now"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: OutboundMessage | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send failed messages again now"), permissions=["view"])
+    def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboundMessage]) -> None:
+        if not request.user.is_superuser:
+            self.message_user(request, _("Only administrators may send messages again."), messages.ERROR)
+            return
+        count = queryset.filter(status=OutboundMessage.Status.FAILED).update(
+            status=OutboundMessage.Status.QUEUED, attempts=0, next_attempt_at=timezone.now()
+        )
+        if count:
+            transaction.on_commit(sender_schedule)
+        self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from journeys import apis
+from journeys.emails import apis as email_apis
 
 urlpatterns = [
     path("node-types/", apis.NodeTypesApi.as_view(), name="node-types"),
@@ -23,4 +24,13 @@ urlpatterns = [
     path("journeys/<int:pk>/versions/", apis.JourneyVersionsApi.as_view(), name="journey-versions"),
     path("journeys/<int:pk>/versions/diff/", apis.JourneyDiffApi.as_view(), name="journey-diff"),
     path("journeys/<int:pk>/versions/<int:number>/", apis.JourneyVersionApi.as_view(), name="journey-version"),
+    path("journeys/<int:pk>/email-report/", email_apis.JourneyEmailReportApi.as_view(), name="journey-email-report"),
+    path("templates/", email_apis.TemplateListApi.as_view(), name="templates"),
+    path("templates/variables/", email_apis.TemplateVariablesApi.as_view(), name="template-variables"),
+    path("templates/preview/", email_apis.TemplateUnsavedPreviewApi.as_view(), name="template-preview-unsaved"),
+    path("templates/<int:pk>/", email_apis.TemplateDetailApi.as_view(), name="template"),
+    path("templates/<int:pk>/preview/", email_apis.TemplatePreviewApi.as_view(), name="template-preview"),
+    path("templates/<int:pk>/test-send/", email_apis.TemplateTestSendApi.as_view(), name="template-test-send"),
+    path("templates/<int:pk>/report/", email_apis.TemplateReportApi.as_view(), name="template-report"),
+    path("email/events/", email_apis.EmailEventsWebhookApi.as_view(), name="email-events"),
 ]

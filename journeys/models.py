@@ -138,16 +138,30 @@ class Enrollment(models.Model):
 
 
 class EmailTemplate(models.Model):
-    """A personalised email a journey sends (rendering and delivery: the email channel)."""
+    """A personalised marketing email. The fields hold the default language's version;
+    ``translations`` hold the others (subject, preheader and bodies per language)."""
+
+    class OnMissing(models.TextChoices):
+        FALLBACK = "fallback", _("Send, leaving missing values empty")
+        SKIP = "skip", _("Skip the contact and record why")
 
     name = models.CharField(_("name"), max_length=150, unique=True)
+    language = models.CharField(
+        _("default language"),
+        max_length=10,
+        default="en",
+        help_text=_("The language of the fields below; contacts without a matching translation get it."),
+    )
     subject = models.CharField(_("subject"), max_length=300)
     preheader = models.CharField(_("preheader"), max_length=300, blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
-    text_body = models.TextField(_("text body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True, help_text=_("Empty: made from the HTML."))
     sender_name = models.CharField(_("sender name"), max_length=150, blank=True)
     sender_email = models.EmailField(_("sender email"), blank=True)
     reply_to = models.EmailField(_("reply-to"), blank=True)
+    on_missing = models.CharField(
+        _("when a value is missing"), max_length=10, choices=OnMissing.choices, default=OnMissing.FALLBACK
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -159,3 +173,136 @@ class EmailTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EmailTemplateTranslation(models.Model):
+    """The template in one more language."""
+
+    template = models.ForeignKey(EmailTemplate, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=300)
+    preheader = models.CharField(_("preheader"), max_length=300, blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True)
+
+    class Meta:
+        verbose_name = _("email template translation")
+        verbose_name_plural = _("email template translations")
+        ordering = ["template", "language"]
+        constraints = [models.UniqueConstraint(fields=["template", "language"], name="template_language_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.template.name} ({self.language})"
+
+
+class OutboundMessage(models.Model):
+    """An email as it will be (or was) sent: rendered first, delivered by the sender afterwards.
+
+    A journey's email is created in the same transaction as the step that sends it, and is
+    unique per (enrollment, node): a retried or crashed step can never queue it twice.
+    """
+
+    class Kind(models.TextChoices):
+        MARKETING = "marketing", _("Marketing")
+        TRANSACTIONAL = "transactional", _("To colleagues")
+        TEST = "test", _("Test send")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        BOUNCED = "bounced", _("Bounced")
+        SKIPPED = "skipped", _("Not sent")
+
+    kind = models.CharField(_("kind"), max_length=15, choices=Kind.choices, default=Kind.MARKETING)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    skip_reason = models.CharField(_("why not sent"), max_length=300, blank=True)
+    # Foreign keys covered by a composite index below carry no index of their own: the outbox
+    # writes thousands of rows a second and every index costs (bench/emails.py).
+    template = models.ForeignKey(
+        EmailTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("contact"),
+        db_index=False,
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+    )
+    version = models.ForeignKey(
+        JourneyVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    node_id = models.CharField(_("step"), max_length=100, blank=True)
+    enrollment = models.ForeignKey(
+        Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+    )
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    to_email = models.EmailField(_("to"), max_length=254)
+    from_email = models.CharField(_("from"), max_length=400)
+    reply_to = models.EmailField(_("reply-to"), blank=True)
+    subject = models.CharField(_("subject"), max_length=998)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    links = models.JSONField(_("tracked links"), default=list, blank=True)
+    message_id = models.CharField(_("Message-ID"), max_length=255)  # unique: see Meta
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("email message")
+        verbose_name_plural = _("email messages")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A constraint rather than unique=True: no second, LIKE-ready index on PostgreSQL.
+            models.UniqueConstraint(fields=["message_id"], name="message_id_unique"),
+            models.UniqueConstraint(
+                fields=["enrollment", "node_id"],
+                condition=models.Q(enrollment__isnull=False),
+                name="message_once_per_step",
+            ),
+        ]
+        indexes = [
+            # What the sender claims: small however many messages were sent.
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="queued"), name="message_due_idx"),
+            models.Index(fields=["template", "status"], name="message_template_idx"),
+            models.Index(fields=["journey", "node_id"], name="message_node_idx"),
+            models.Index(fields=["contact", "-created_at"], name="message_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email}"
+
+
+class MessageEvent(models.Model):
+    """What happened to a message after it left: opened, clicked, bounced, complained, unsubscribed."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        CLICKED = "clicked", _("Clicked")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+
+    message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="events", db_index=False)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    url = models.URLField(_("link"), max_length=2000, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("email event")
+        verbose_name_plural = _("email events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["message", "kind"], name="messageevent_kind_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

@@ -11,5 +11,7 @@ urlpatterns = [
     path("journeys/<int:pk>/", views.journey_detail, name="detail"),
     path("journeys/gallery/<slug:key>/", views.journey_from_gallery, name="from_gallery"),
     path("templates/", views.template_list, name="templates"),
+    path("templates/new/", views.template_new, name="template_new"),
+    path("templates/<int:pk>/", views.template_detail, name="template"),
     path("analytics/", views.analytics, name="analytics"),
 ]

@@ -1,18 +1,30 @@
-"""Pages of the journeys app (until the canvas arrives: a list, the gallery and a read-only view)."""
+"""Pages of the journeys app: journeys (a list, the gallery and a read-only view until the canvas
+arrives) and email templates (a list with figures, and the editor)."""
 
 from __future__ import annotations
 
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from contacts.models import LifecycleStage
 from flowbuilder.accounts.access import role_required
+from flowbuilder.accounts.roles import Role, has_role
 from journeys import gallery, services
-from journeys.models import Journey
+from journeys.emails.apis import TemplateOutput
+from journeys.emails.selectors import template_stats
+from journeys.emails.starters import starters_for_editor
+from journeys.models import EmailTemplate, Journey
 from journeys.nodes import node_type
 
 
@@ -72,7 +84,74 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required()
 def template_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "journeys/template_list.html", {"section": "templates"})
+    templates = list(EmailTemplate.objects.prefetch_related("translations").order_by("name"))
+    stats = template_stats([t.pk for t in templates])
+    names = _language_names()
+    rows = [
+        {
+            "template": t,
+            "stats": stats[t.pk],
+            "languages": [
+                {"code": code, "name": names.get(code, code), "main": code == t.language}
+                for code in [t.language, *sorted(tr.language for tr in t.translations.all())]
+            ],
+        }
+        for t in templates
+    ]
+    return render(request, "journeys/template_list.html", {"section": "templates", "rows": rows})
+
+
+def _language_names() -> dict[str, str]:
+    """Supported languages by code, named in the language of the page (German, Deutsch, Duits…)."""
+    return {code: str(get_language_info(code)["name_translated"]) for code, _name in settings.LANGUAGES}
+
+
+def _editor_context(request: HttpRequest, template: EmailTemplate | None) -> dict[str, Any]:
+    """Everything the template editor's script needs, serialised into the page."""
+    names = _language_names()
+    data = {
+        "template": TemplateOutput(template).data if template else None,
+        "starters": None
+        if template
+        else starters_for_editor(
+            language=settings.LANGUAGE_CODE.split("-")[0],
+            taken=EmailTemplate.objects.values_list("name", flat=True),
+        ),
+        "languages": [
+            {"code": code, "name": names[code], "native": str(get_language_info(code)["name_local"])}
+            for code, _name in settings.LANGUAGES
+        ],
+        "defaultLanguage": settings.LANGUAGE_CODE.split("-")[0],
+        "defaultSender": dict(zip(("name", "email"), parseaddr(settings.DEFAULT_FROM_EMAIL), strict=True)),
+        "onMissing": [{"value": value, "label": str(label)} for value, label in EmailTemplate.OnMissing.choices],
+        "report": template_stats([template.pk])[template.pk] if template else None,
+        "canEdit": has_role(request.user, Role.MARKETER),
+        "sprite": static("build/icons.svg"),
+        "userEmail": request.user.email if request.user.is_authenticated else "",
+        "urls": {
+            "list": reverse("journeys:templates"),
+            "save": reverse("api:template", args=[template.pk]) if template else reverse("api:templates"),
+            "preview": reverse("api:template-preview", args=[template.pk])
+            if template
+            else reverse("api:template-preview-unsaved"),
+            "testSend": reverse("api:template-test-send", args=[template.pk]) if template else None,
+            "variables": reverse("api:template-variables"),
+            "contacts": reverse("api:contacts"),
+            "outbox": reverse("core:outbox") if settings.EMAIL_IS_LOCAL else None,
+        },
+    }
+    return {"section": "templates", "template": template, "editor_data": data}
+
+
+@role_required(read=Role.MARKETER)
+def template_new(request: HttpRequest) -> HttpResponse:
+    return render(request, "journeys/template_editor.html", _editor_context(request, None))
+
+
+@role_required()
+def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    template = get_object_or_404(EmailTemplate.objects.prefetch_related("translations"), pk=pk)
+    return render(request, "journeys/template_editor.html", _editor_context(request, template))
 
 
 @role_required()

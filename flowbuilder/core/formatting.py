@@ -13,6 +13,7 @@ from decimal import Decimal
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_compact_decimal, format_currency, format_decimal
+from babel.numbers import format_percent as format_percent_babel
 from django.utils import timezone, translation
 
 Number = int | float | Decimal
@@ -38,6 +39,14 @@ def format_number(value: Number, language: str | None = None, *, compact: bool =
     if compact:
         return format_compact_decimal(value, locale=locale, fraction_digits=1)
     return format_decimal(value, locale=locale)
+
+
+def format_percent(share: Number, language: str | None = None) -> str:
+    """A share (``0.4236``) as a percentage with at most one decimal: ``42.4%``, ``42,4 %`` in German."""
+    locale = babel_locale(language)
+    pattern = locale.percent_formats[None].pattern  # "#,##0%", "#,##0 %"…: keep the spacing
+    last_digit = pattern.rfind("0") + 1
+    return format_percent_babel(share, format=pattern[:last_digit] + ".#" + pattern[last_digit:], locale=locale)
 
 
 def format_when(value: date | datetime, language: str | None = None, *, length: str = "medium") -> str:

@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from journeys.emails.rendering import template_field_check
 from journeys.nodes.base import Category, NodeType
 
 
@@ -20,6 +21,14 @@ class NotifyConfig(serializers.Serializer[Any]):
         max_length=300, label=_("Subject"), help_text=_("e.g. New lead: {{ contact.email }}")
     )
     body = serializers.CharField(max_length=20_000, label=_("Message"), style={"widget": "textarea"})
+
+    def validate_subject(self, subject: str) -> str:
+        if "\n" in subject or "\r" in subject:
+            raise serializers.ValidationError(_("Line breaks are not allowed here."))
+        return template_field_check(subject)
+
+    def validate_body(self, body: str) -> str:
+        return template_field_check(body)
 
 
 class Notify(NodeType):

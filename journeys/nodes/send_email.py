@@ -6,6 +6,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from journeys.emails.rendering import template_field_check
 from journeys.nodes.base import Category, NodeType, Reference, ReferenceField
 
 
@@ -33,6 +34,11 @@ class SendEmailConfig(serializers.Serializer[Any]):
         label=_("Skip when the contact already got enough emails"),
         help_text=_("Otherwise the email waits until the frequency cap allows it."),
     )
+
+    def validate_subject(self, subject: str) -> str:
+        if "\n" in subject or "\r" in subject:
+            raise serializers.ValidationError(_("Line breaks are not allowed here."))
+        return template_field_check(subject)
 
 
 class SendEmail(NodeType):

@@ -7,7 +7,7 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from flowbuilder.core.formatting import Number, format_money, format_number
+from flowbuilder.core.formatting import Number, format_money, format_number, format_percent
 
 register = template.Library()
 
@@ -34,6 +34,12 @@ def money(amount: Number | None, currency: str = "EUR") -> str:
 def number(value: Number | None, style: str = "") -> str:
     """``{{ count|number }}`` grouped for the language; ``{{ count|number:"compact" }}`` → 12K."""
     return "" if value is None else format_number(value, compact=style == "compact")
+
+
+@register.filter
+def percent(share: Number | None) -> str:
+    """``{{ stats.opened_rate|percent }}``: 0.4236 → 42.4% in the active language; "—" for no share."""
+    return "—" if share is None else format_percent(share)
 
 
 @register.filter

@@ -18,7 +18,19 @@ from flowbuilder.accounts.roles import Role
 
 # Reachable without logging in, on purpose, with what an anonymous GET gets: the login page and
 # what it needs (translations for its script, switching language), and the load balancer's probe.
-PUBLIC = {"/login/": 200, "/healthz": 200, "/favicon.ico": 301, "/jsi18n/en/": 200, "/language/": 405}
+# Links in emails (open pixel, click, unsubscribe) are public but answer 404 to a token that is
+# not signed by us; the bounce webhook is authenticated by its shared secret, and only takes POST.
+PUBLIC = {
+    "/login/": 200,
+    "/healthz": 200,
+    "/favicon.ico": 301,
+    "/jsi18n/en/": 200,
+    "/language/": 405,
+    "/t/o/1.gif": 404,
+    "/t/c/1": 404,
+    "/u/1/": 404,
+    "/api/v1/email/events/": 405,
+}
 # API documentation pages are HTML for people: they redirect to the login page like any page.
 API_PAGES = {"/api/v1/docs/", "/api/v1/redoc/"}
 

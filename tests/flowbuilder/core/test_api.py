@@ -146,3 +146,11 @@ def test_the_interactive_docs_load_their_assets_from_this_server(client, viewer)
     page = client.get("/api/v1/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+def test_json_nested_too_deep_is_bad_input_not_a_crash(api_client, marketer):
+    api_client.force_authenticate(marketer)
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_client.post("/api/v1/templates/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["error"]["message"]

@@ -1,0 +1,371 @@
+"""The outbox: every email is first a row of ``OutboundMessage``, rendered and ready, and the
+sender (``sender.py``) delivers it afterwards.
+
+- ``messages_queue``: marketing email, usually a journey's send step. Called inside the step's
+  transaction; unique per (enrollment, step), so a step that runs twice queues nothing twice.
+- ``message_test_send``: a test send from the editor (not tracked, no unsubscribe).
+- ``notify_queue``: plain-text email to colleagues (the notify step), whatever their consent.
+
+Rendering is batched: each template and language is compiled once per call, the translations
+and stage names are read once, and the rows go in with one ``INSERT``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from email.utils import formataddr, parseaddr
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from contacts.models import Contact
+from flowbuilder.core.languages import language_normalise
+from journeys.emails import tracking
+from journeys.emails.rendering import Locale, Record, Rendered, TemplateRefused, compile_part, render, render_part
+from journeys.emails.services.templates import (
+    StageNames,
+    TemplateVersions,
+    contact_locale,
+    render_context,
+    template_preview,
+)
+from journeys.models import EmailTemplate, Enrollment, Journey, JourneyVersion, OutboundMessage
+
+MESSAGE_DOMAIN = "flowbuilder.mail"
+
+
+@dataclass
+class QueueItem:
+    """One marketing email to queue: who, which template, and (from a journey) where it comes
+    from; ``sender_*`` and ``subject`` override the template's (the subject may use Jinja too)."""
+
+    contact: Contact
+    template: EmailTemplate
+    enrollment: Enrollment | None = None
+    journey: Journey | None = None
+    version: JourneyVersion | None = None
+    node_id: str = ""
+    event: Mapping[str, Any] = field(default_factory=dict)
+    sender_name: str = ""
+    sender_email: str = ""
+    subject: str = ""
+
+
+def message_id_of(public_id: str) -> str:
+    """The ``Message-ID`` header of the message with this public id."""
+    return f"<{public_id}@{MESSAGE_DOMAIN}>"
+
+
+def _public_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _from_header(name: str, address: str) -> str:
+    return formataddr((" ".join(name.split()), address)) if name.strip() else address
+
+
+@lru_cache(maxsize=1)
+def _default_sender() -> tuple[str, str]:
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return name, address or "flowbuilder@localhost"
+
+
+def why_not_marketing(contact: Contact) -> str:
+    """Why ``contact`` may not get marketing email now, or ``""`` when they may."""
+    if not contact.email:
+        return _("The contact has no email address.")
+    if contact.email_consent != Contact.Consent.SUBSCRIBED:
+        return _("The contact is %(consent)s.") % {"consent": contact.get_email_consent_display().lower()}
+    try:
+        validate_email(contact.email)
+    except ValidationError:
+        return _("“%(address)s” is not a valid email address.") % {"address": contact.email}
+    return ""
+
+
+@dataclass(slots=True)
+class Queued:
+    """A marketing email as ``messages_queue`` stores it (a row of ``OutboundMessage``, built
+    without the model's overhead: the outbox writes thousands a second)."""
+
+    contact_id: int | None
+    template_id: int | None
+    journey_id: int | None
+    version_id: int | None
+    node_id: str
+    enrollment_id: int | None
+    to_email: str
+    from_email: str
+    reply_to: str
+    subject: str
+    message_id: str
+    created_at: datetime
+    next_attempt_at: datetime | None
+    kind: str = OutboundMessage.Kind.MARKETING
+    status: str = OutboundMessage.Status.QUEUED
+    skip_reason: str = ""
+    language: str = ""
+    html_body: str = ""
+    text_body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    links: list[str] = field(default_factory=list)
+    attempts: int = 0
+    last_error: str = ""
+    sent_at: datetime | None = None
+
+
+_COLUMNS = tuple(f.name for f in Queued.__dataclass_fields__.values())
+_JSON_COLUMNS = ("headers", "links")
+
+
+def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -> list[Queued]:
+    """Render and store marketing emails, one row per item, ready for the sender; returns what
+    was stored (a row each, with its status and, for a skip, why).
+
+    Contacts who may not get marketing email (unsubscribed, bounced, complained, no or an invalid
+    address), contacts a ``skip`` template lacks a value for, and renders the template cannot do
+    (``{{ 1 / 0 }}``, something the sandbox refuses) get a row with status ``skipped`` and the
+    reason, so "why didn't they get it?" has an answer. A journey step's email is stored once per
+    (enrollment, step) however often the step runs: an item whose row exists is left out (and
+    the unique constraint refuses a concurrent duplicate). Delivery is scheduled on commit.
+    """
+    now = now or timezone.now()
+    versions = TemplateVersions({item.template.pk: item.template for item in items}.values())
+    stages = StageNames()
+    rows = _new_only([_queue_row(item, versions, stages, now) for item in _new_only(list(items))])
+    if not rows:
+        return []
+    if connection.vendor == "postgresql":
+        _copy(rows)
+    else:
+        OutboundMessage.objects.bulk_create(
+            [OutboundMessage(**{name: getattr(row, name) for name in _COLUMNS}) for row in rows], batch_size=500
+        )
+    if any(row.status == OutboundMessage.Status.QUEUED for row in rows):
+        transaction.on_commit(sender_schedule)
+    return rows
+
+
+def _new_only(items: list[Any]) -> list[Any]:
+    """``items`` (queue items or rows) less those whose (enrollment, step) already has a message,
+    or comes earlier in ``items``."""
+
+    def key(item: Any) -> tuple[int | None, str]:
+        enrollment = getattr(item, "enrollment_id", None)
+        if enrollment is None and getattr(item, "enrollment", None) is not None:
+            enrollment = item.enrollment.pk
+        return enrollment, item.node_id
+
+    keyed = [key(item) for item in items]
+    enrollments = {enrollment for enrollment, _node in keyed if enrollment is not None}
+    if not enrollments:
+        return items
+    seen = set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "node_id"))
+    fresh = []
+    for item, (enrollment, node) in zip(items, keyed, strict=True):
+        if enrollment is not None:
+            if (enrollment, node) in seen:
+                continue
+            seen.add((enrollment, node))
+        fresh.append(item)
+    return fresh
+
+
+def _copy(rows: list[Queued]) -> None:
+    """PostgreSQL: write the rows with ``COPY`` (several times faster than ``INSERT`` for rows
+    holding whole emails; bench/emails.py)."""
+    table = OutboundMessage._meta.db_table
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [json.dumps(getattr(row, name)) if name in _JSON_COLUMNS else getattr(row, name) for name in _COLUMNS]
+            )
+
+
+def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, now: datetime) -> Queued:
+    template, contact = item.template, item.contact
+    public_id = _public_id()
+    default_name, default_address = _default_sender()
+    row = Queued(
+        contact_id=contact.pk,
+        template_id=template.pk,
+        journey_id=item.journey.pk if item.journey else None,
+        version_id=item.version.pk if item.version else None,
+        node_id=item.node_id,
+        enrollment_id=item.enrollment.pk if item.enrollment else None,
+        to_email=contact.email or "",
+        from_email=_from_header(
+            item.sender_name or template.sender_name or (default_name if not template.sender_email else ""),
+            item.sender_email or template.sender_email or default_address,
+        ),
+        reply_to=template.reply_to,
+        message_id=message_id_of(public_id),
+        created_at=now,
+        next_attempt_at=now,
+        subject="",  # set once rendered: a row skipped before that has no subject
+    )
+    reason = why_not_marketing(contact)
+    if reason:
+        return _skipped(row, reason)
+    compiled = versions.compiled(template, contact.locale)
+    locale = contact_locale(contact, compiled.language)
+    unsubscribe = tracking.unsubscribe_url(public_id)
+    context = render_context(
+        contact,
+        language=locale.language,
+        event=item.event,
+        journey=item.journey,
+        unsubscribe_url=unsubscribe,
+        stages=stages,
+    )
+    try:
+        rendered = _render(compiled, context, locale, subject=item.subject)
+    except TemplateRefused as exc:
+        return _skipped(row, _("The template could not be rendered: %(reason)s") % {"reason": exc})
+    if rendered.missing and template.on_missing == EmailTemplate.OnMissing.SKIP:
+        row.subject = rendered.subject[:998]
+        return _skipped(row, _("Missing values: %(names)s") % {"names": ", ".join(rendered.missing)})
+    _fill(row, rendered, public_id, unsubscribe=unsubscribe)
+    return row
+
+
+def _render(compiled: Any, context: dict[str, Any], locale: Locale, *, subject: str = "") -> Rendered:
+    if not subject:
+        return render(compiled, context, locale)
+    # A subject set on the step replaces the template's; it is rendered with the same values.
+    override = replace(compiled, subject=_step_subject(subject))
+    return render(override, context, locale)
+
+
+@lru_cache(maxsize=256)
+def _step_subject(source: str) -> Any:
+    return compile_part(source)
+
+
+def _skipped(row: Queued, reason: str) -> Queued:
+    row.status, row.skip_reason, row.next_attempt_at = OutboundMessage.Status.SKIPPED, reason[:300], None
+    return row
+
+
+def _fill(row: Queued | OutboundMessage, rendered: Rendered, public_id: str, *, unsubscribe: str = "") -> None:
+    """Put the rendered email on the row: for marketing, tracked links, the open pixel, an
+    unsubscribe link in the footer and the RFC 8058 headers."""
+    row.language = rendered.language
+    row.subject = rendered.subject[:998]
+    if row.kind != OutboundMessage.Kind.MARKETING:
+        row.html_body, row.text_body = rendered.html, rendered.text
+        return
+    html, row.links = tracking.rewrite_links(rendered.html, public_id, skip=(unsubscribe,))
+    label = _unsubscribe_label(rendered.language)
+    row.html_body = _with_footer(html, unsubscribe, label)
+    row.text_body = rendered.text if unsubscribe in rendered.text else f"{rendered.text}\n--\n{label}: {unsubscribe}\n"
+    row.headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+@lru_cache(maxsize=16)
+def _unsubscribe_label(language: str) -> str:
+    """ "Unsubscribe" in the email's language (not the worker's)."""
+    with translation.override(language):
+        return str(_("Unsubscribe"))
+
+
+def _with_footer(html: str, unsubscribe: str, label: str) -> str:
+    """The HTML with an unsubscribe link before ``</body>``, unless it already has one."""
+    if not html or unsubscribe in html:
+        return html
+    footer = (
+        '<p style="font-size:12px;color:#8a91a0;text-align:center;margin:24px 0">'
+        f'<a href="{unsubscribe}" style="color:#8a91a0">{escape(label)}</a></p>'
+    )
+    index = html.rfind("</body>")
+    if index < 0:
+        index = html.lower().rfind("</body>")
+    return html[:index] + footer + html[index:] if index >= 0 else html + footer
+
+
+@transaction.atomic
+def message_test_send(
+    *, template: EmailTemplate, to: str, language: str | None = None, contact: Contact | None = None
+) -> OutboundMessage:
+    """Queue the template for ``to`` as ``contact`` would get it (a sample contact when none), in
+    ``language`` when given. Not tracked, no unsubscribe; the subject starts with "[Test]".
+    Raises ``ValidationError`` for a bad address or language, ``TemplateRefused`` for a template
+    that cannot be rendered."""
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise ValidationError({"to": [_("“%(value)s” is not a valid email address.") % {"value": to}]}) from None
+    if language:
+        try:
+            language = language_normalise(language)
+        except ValidationError as exc:
+            raise ValidationError({"language": exc.messages}) from None
+    sample = contact or Contact(email=to, first_name=_("Alex"), last_name=_("Example"), locale=language or "")
+    public_id = _public_id()
+    rendered = template_preview(template=template, contact=sample, language=language)
+    default_name, default_address = _default_sender()
+    now = timezone.now()
+    row = OutboundMessage(
+        kind=OutboundMessage.Kind.TEST,
+        template=template,
+        contact=contact,
+        to_email=to,
+        from_email=_from_header(template.sender_name or default_name, template.sender_email or default_address),
+        reply_to=template.reply_to,
+        message_id=message_id_of(public_id),
+        created_at=now,
+        next_attempt_at=now,
+    )
+    _fill(row, rendered, public_id)
+    row.subject = f"[{_('Test')}] {row.subject}"[:998]
+    row.save()
+    transaction.on_commit(sender_schedule)
+    return row
+
+
+def notify_queue(
+    *, to: Sequence[str], subject: str, body: str, context: Mapping[str, Any], now: datetime | None = None
+) -> list[OutboundMessage]:
+    """Plain-text email to colleagues (the notify step), sent whatever their marketing consent.
+
+    ``subject`` and ``body`` are templates rendered with ``context`` (``contact``, ``event``…) in
+    the workspace's language and time zone. Raises ``TemplateRefused`` when they cannot be rendered.
+    """
+    now = now or timezone.now()
+    values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
+    values["__locale__"] = Locale(settings.LANGUAGE_CODE.split("-")[0], ZoneInfo(settings.TIME_ZONE))
+    subject_text = " ".join(render_part(compile_part(subject), values).split())
+    body_text = render_part(compile_part(body), values)
+    rows = [
+        OutboundMessage(
+            kind=OutboundMessage.Kind.TRANSACTIONAL,
+            to_email=address,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            subject=subject_text[:998],
+            text_body=body_text,
+            message_id=message_id_of(_public_id()),
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for address in to
+    ]
+    return OutboundMessage.objects.bulk_create(rows)
+
+
+def sender_schedule() -> None:
+    """Ask the task cluster to deliver what is due (call it with ``transaction.on_commit``)."""
+    from django_q.tasks import async_task
+
+    async_task("journeys.tasks.send_queued_messages", task_name="email.send", group="email")
