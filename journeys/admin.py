@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from journeys.emails.services.outbox import sender_schedule
 from journeys.emails.services.templates import CONTENT_FIELDS, content_check
@@ -183,4 +184,7 @@ class OutboundMessageAdmin(admin.ModelAdmin[OutboundMessage]):
         )
         if count:
             transaction.on_commit(sender_schedule)
-        self.message_user(request, _("%(count)s message(s) queued again.") % {"count": count})
+        self.message_user(
+            request,
+            ngettext("%(count)s message queued again.", "%(count)s messages queued again.", count) % {"count": count},
+        )

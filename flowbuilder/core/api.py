@@ -20,23 +20,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, pagination, parsers
+from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD_KEYS = {"non_field_errors", "__all__"}
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, where a document nested too deep for Python is bad input (400), not a
-    crash (``RecursionError`` escaped DRF's parser as a 500). The project's default parser."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from None
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:

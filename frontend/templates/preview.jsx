@@ -187,7 +187,8 @@ export function Preview({ preview, contact, onContact, contactsUrl, languageName
   const result = preview.result;
   const who = contact ? contact.first_name || contact.email || contactLabel(contact) : gettext("The sample contact");
   const hasErrors = Object.keys(preview.errors).length > 0;
-  const noHtml = `<p style="font-family:sans-serif;color:#5d6577">${gettext("No HTML body: contacts get the plain-text version.")}</p>`;
+  const noHtmlText = gettext("No HTML body: contacts get the plain-text version.");
+  const noHtml = `<p style="font-family:sans-serif;color:#5d6577">${noHtmlText}</p>`;
   let body = (
     <div className="te-frame-box te-frame-loading">
       <p className="muted">{preview.loading ? gettext("Rendering the preview…") : ""}</p>

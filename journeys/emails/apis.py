@@ -23,6 +23,7 @@ from contacts.models import Contact
 from contacts.selectors import known_attribute_names, known_event_names
 from flowbuilder.accounts.roles import Role
 from flowbuilder.core.api import Pagination, json_object
+from flowbuilder.core.formatting import format_number
 from flowbuilder.core.languages import language_normalise
 from journeys.emails import selectors
 from journeys.emails.rendering import TemplateRefused, compile_unsaved
@@ -486,7 +487,9 @@ class EmailEventsWebhookApi(APIView):
             raise exceptions.AuthenticationFailed(_("Missing or wrong webhook secret."))
         items = request.data if isinstance(request.data, list) else [request.data]
         if len(items) > 1000:
-            raise exceptions.ValidationError({"": [_("At most 1,000 events per request.")]})
+            raise exceptions.ValidationError(
+                {"": [_("At most %(n)s events per request.") % {"n": format_number(1000)}]}
+            )
         errors = {str(index): problems for index, item in enumerate(items) if (problems := _webhook_item_errors(item))}
         if errors:
             # Nothing of a request with a bad event is stored: the provider can fix and resend it whole.

@@ -154,7 +154,9 @@ def template_check(source: str, field: str, *, html: bool) -> None:
     """Raise ``ValidationError`` for ``field`` when ``source`` is not a usable template: syntax
     errors with their line, forbidden tags, too deep loops, too long."""
     if len(source) > MAX_SOURCE:
-        raise ValidationError({field: [_("This is too long (at most 200,000 characters).")]})
+        raise ValidationError(
+            {field: [_("This is too long (at most %(count)s characters).") % {"count": format_number(MAX_SOURCE)}]}
+        )
     env = environment(html)
     try:
         tree = env.parse(source)

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact
 from flowbuilder.core.languages import language_normalise
@@ -82,12 +83,19 @@ def _default_sender() -> tuple[str, str]:
     return name, address or "flowbuilder@localhost"
 
 
+_CONSENT_REASONS: dict[str, Any] = {
+    Contact.Consent.UNSUBSCRIBED: gettext_lazy("The contact unsubscribed from marketing email."),
+    Contact.Consent.BOUNCED: gettext_lazy("The contact's address bounced."),
+    Contact.Consent.COMPLAINED: gettext_lazy("The contact reported an email as spam."),
+}
+
+
 def why_not_marketing(contact: Contact) -> str:
     """Why ``contact`` may not get marketing email now, or ``""`` when they may."""
     if not contact.email:
         return _("The contact has no email address.")
     if contact.email_consent != Contact.Consent.SUBSCRIBED:
-        return _("The contact is %(consent)s.") % {"consent": contact.get_email_consent_display().lower()}
+        return str(_CONSENT_REASONS.get(contact.email_consent) or _CONSENT_REASONS[Contact.Consent.UNSUBSCRIBED])
     try:
         validate_email(contact.email)
     except ValidationError:
@@ -233,7 +241,7 @@ def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, 
     try:
         rendered = _render(compiled, context, locale, subject=item.subject)
     except TemplateRefused as exc:
-        return _skipped(row, _("The template could not be rendered: %(reason)s") % {"reason": exc})
+        return _skipped(row, _("The template cannot be rendered: %(reason)s") % {"reason": exc})
     if rendered.missing and template.on_missing == EmailTemplate.OnMissing.SKIP:
         row.subject = rendered.subject[:998]
         return _skipped(row, _("Missing values: %(names)s") % {"names": ", ".join(rendered.missing)})
@@ -329,7 +337,7 @@ def message_test_send(
         next_attempt_at=now,
     )
     _fill(row, rendered, public_id)
-    row.subject = f"[{_('Test')}] {row.subject}"[:998]
+    row.subject = (_("[Test] %(subject)s") % {"subject": row.subject})[:998]
     row.save()
     transaction.on_commit(sender_schedule)
     return row

@@ -136,3 +136,29 @@ def make_template(db: None) -> Callable[..., Any]:
 @pytest.fixture
 def welcome(make_template: Callable[..., Any]) -> Any:
     return make_template()
+
+
+@pytest.fixture
+def welcome_journey(welcome: Any) -> tuple[Any, Any]:
+    """A published journey (signed_up → send Welcome → exit) and its version; the step is "mail"."""
+    from journeys.services import journey_create, journey_publish
+
+    graph = {
+        "nodes": [
+            {
+                "id": "t",
+                "type": "trigger",
+                "config": {"kind": "event", "event": "signed_up"},
+                "position": {"x": 0, "y": 0},
+            },
+            {"id": "mail", "type": "send_email", "config": {"template": welcome.pk}, "position": {"x": 0, "y": 100}},
+            {"id": "end", "type": "exit", "config": {}, "position": {"x": 0, "y": 200}},
+        ],
+        "edges": [
+            {"id": "a", "source": "t", "sourceHandle": None, "target": "mail"},
+            {"id": "b", "source": "mail", "sourceHandle": None, "target": "end"},
+        ],
+    }
+    journey = journey_create(name="Welcome series", graph=graph)
+    version, _plan = journey_publish(journey=journey)
+    return journey, version

@@ -13,7 +13,6 @@ from contacts.models import Event
 from journeys.emails import sender, tracking
 from journeys.emails.services.outbox import QueueItem, messages_queue
 from journeys.models import MessageEvent, OutboundMessage
-from journeys.services import journey_create, journey_publish
 
 TWO_LINKS = (
     "<html><body><p>Hi {{ contact.first_name }}</p>"
@@ -24,26 +23,8 @@ TWO_LINKS = (
 
 
 @pytest.fixture
-def journey(db, welcome):
-    graph = {
-        "nodes": [
-            {
-                "id": "t",
-                "type": "trigger",
-                "config": {"kind": "event", "event": "signed_up"},
-                "position": {"x": 0, "y": 0},
-            },
-            {"id": "mail", "type": "send_email", "config": {"template": welcome.pk}, "position": {"x": 0, "y": 100}},
-            {"id": "end", "type": "exit", "config": {}, "position": {"x": 0, "y": 200}},
-        ],
-        "edges": [
-            {"id": "a", "source": "t", "sourceHandle": None, "target": "mail"},
-            {"id": "b", "source": "mail", "sourceHandle": None, "target": "end"},
-        ],
-    }
-    journey = journey_create(name="Welcome series", graph=graph)
-    version, _plan = journey_publish(journey=journey)
-    return journey, version
+def journey(welcome_journey):
+    return welcome_journey
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from contacts.services.contacts import contact_upsert, stages_set
 from journeys.emails.services.outbox import QueueItem, message_test_send, messages_queue, notify_queue
 from journeys.emails.services.templates import template_preview
 from journeys.models import EmailTemplate, Enrollment, Journey, OutboundMessage
-from journeys.services import journey_create, journey_publish
 
 
 def queue_one(now, contact, template, **fields):
@@ -83,7 +82,7 @@ def test_the_contact_stage_is_named_in_their_language(make_contact, make_templat
     [
         ({"email_consent": "unsubscribed"}, "unsubscribed"),
         ({"email_consent": "bounced"}, "bounced"),
-        ({"email_consent": "complained"}, "complained"),
+        ({"email_consent": "complained"}, "spam"),
     ],
 )
 def test_contacts_who_may_not_get_marketing_email_are_skipped_with_the_reason(
@@ -166,26 +165,8 @@ def enrollment(db, make_contact, welcome_graph_for, now):
 
 
 @pytest.fixture
-def welcome_graph_for(db, marketer, welcome):
-    graph = {
-        "nodes": [
-            {
-                "id": "t",
-                "type": "trigger",
-                "config": {"kind": "event", "event": "signed_up"},
-                "position": {"x": 0, "y": 0},
-            },
-            {"id": "mail", "type": "send_email", "config": {"template": welcome.pk}, "position": {"x": 0, "y": 100}},
-            {"id": "end", "type": "exit", "config": {}, "position": {"x": 0, "y": 200}},
-        ],
-        "edges": [
-            {"id": "a", "source": "t", "sourceHandle": None, "target": "mail"},
-            {"id": "b", "source": "mail", "sourceHandle": None, "target": "end"},
-        ],
-    }
-    journey = journey_create(name="Welcome series", graph=graph, user=marketer)
-    version, _plan = journey_publish(journey=journey, user=marketer)
-    return journey, version
+def welcome_graph_for(welcome_journey):
+    return welcome_journey
 
 
 def test_a_journey_step_queues_its_email_once_however_often_it_runs(

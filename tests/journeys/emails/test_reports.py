@@ -231,8 +231,8 @@ def test_the_contact_page_lists_their_emails_with_status_and_why_one_was_not_sen
     assert "badge-message-sent" in section
     assert "badge-message-skipped" in section
     assert "Not sent" in section
-    assert skipped.skip_reason == "The contact is unsubscribed."
-    assert "The contact is unsubscribed." in section
+    assert skipped.skip_reason == "The contact unsubscribed from marketing email."
+    assert "The contact unsubscribed from marketing email." in section
     assert f'href="/templates/{welcome.pk}/"' in section
     journey_row, _version = journey
     assert f'href="/journeys/{journey_row.pk}/"' in section

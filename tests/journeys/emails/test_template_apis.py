@@ -461,7 +461,7 @@ def test_template_injection_in_the_subject_never_reaches_an_inbox(api, make_cont
     sender.messages_send(now=now)
     message = OutboundMessage.objects.get(message_id=row.message_id)
     if message.status == OutboundMessage.Status.SKIPPED:
-        assert message.skip_reason.startswith("The template could not be rendered")
+        assert message.skip_reason.startswith("The template cannot be rendered")
     else:
         assert message.status == OutboundMessage.Status.SENT
         assert message.subject == "Hi"

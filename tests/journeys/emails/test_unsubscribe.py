@@ -194,7 +194,7 @@ def test_after_unsubscribing_the_next_marketing_email_is_not_sent_and_says_why(m
     assert row.status == OutboundMessage.Status.SKIPPED
     stored = OutboundMessage.objects.get(message_id=row.message_id)
     assert stored.status == OutboundMessage.Status.SKIPPED
-    assert stored.skip_reason == "The contact is unsubscribed."
+    assert stored.skip_reason == "The contact unsubscribed from marketing email."
     assert sender.messages_send(now=now + timedelta(days=1)).sent == 0
 
 
@@ -217,7 +217,7 @@ def test_an_email_still_waiting_to_be_sent_is_not_sent_after_an_unsubscribe(mail
     assert sender.messages_send(now=now + timedelta(hours=2)).sent == 0
     stored = OutboundMessage.objects.get(message_id=waiting.message_id)
     assert stored.status == OutboundMessage.Status.SKIPPED
-    assert stored.skip_reason == "The contact is unsubscribed."
+    assert stored.skip_reason == "The contact unsubscribed from marketing email."
 
 
 def test_the_page_is_in_the_language_of_the_email(mail_client, make_contact, make_template, now):

@@ -111,7 +111,7 @@ def test_a_hard_bounce_suppresses_the_contact_and_marks_the_message(webhook, kim
         items=[QueueItem(contact=Contact.objects.get(pk=kim.pk), template=sent.template)], now=now + timedelta(days=1)
     )
     assert next_one.status == OutboundMessage.Status.SKIPPED
-    assert next_one.skip_reason == "The contact is bounced."
+    assert next_one.skip_reason == "The contact's address bounced."
 
 
 def test_a_message_id_without_angle_brackets_is_found_too(webhook, kim, sent):
@@ -166,7 +166,7 @@ def test_a_bounce_stops_marketing_email_still_waiting_to_be_sent(webhook, kim, w
     webhook(HARD_BOUNCE)
     assert sender.messages_send(now=now + timedelta(hours=2)).sent == 0
     stored = OutboundMessage.objects.get(message_id=waiting.message_id)
-    assert (stored.status, stored.skip_reason) == (OutboundMessage.Status.SKIPPED, "The contact is bounced.")
+    assert (stored.status, stored.skip_reason) == (OutboundMessage.Status.SKIPPED, "The contact's address bounced.")
 
 
 def test_a_list_of_events_is_recorded_together(webhook, kim, make_contact):
