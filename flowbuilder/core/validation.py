@@ -22,6 +22,18 @@ def validate_timezone(value: str) -> None:
             ) from None
 
 
+def storable_text(text: str) -> bool:
+    """Whether PostgreSQL can store ``text``: no NUL, and valid Unicode (JSON allows lone
+    surrogates such as ``"\\ud800"``, which cannot be encoded)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def nul_path(value: Any, path: str = "") -> str | None:
     """The dotted path of the first text (key or value) holding a NUL character, else ``None``.
 

@@ -25,11 +25,12 @@ from flowbuilder.accounts.roles import Role
 from flowbuilder.core.api import Pagination, json_object
 from flowbuilder.core.formatting import format_number
 from flowbuilder.core.languages import language_normalise
+from flowbuilder.core.validation import storable_text
 from journeys.emails import selectors
 from journeys.emails.rendering import TemplateRefused, compile_unsaved
 from journeys.emails.services import feedback, outbox
 from journeys.emails.services import templates as template_services
-from journeys.models import EmailTemplate, EmailTemplateTranslation, Journey, OutboundMessage
+from journeys.models import EmailTemplate, Journey, OutboundMessage
 
 TAG = "email"
 TEMPLATE_FIELDS = {
@@ -121,50 +122,9 @@ EXAMPLE = {
 }
 
 
-def _texts_errors(data: dict[str, Any], model: Any, names: tuple[str, ...], prefix: str = "") -> dict[str, list[str]]:
-    """Each of ``names`` in ``data`` is a text (or null) the database can store in ``model``'s
-    column: not too long, no NUL, valid Unicode. (Checked here so that bad input is a 400 on
-    every database, before the service compiles anything.)"""
-    errors: dict[str, list[str]] = {}
-    for name in names:
-        value = data.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            errors[f"{prefix}{name}"] = [_("Expected a text.")]
-        elif not _storable(value):
-            errors[f"{prefix}{name}"] = [_("Expected a text without NUL characters or lone surrogates.")]
-        elif (limit := model._meta.get_field(name).max_length) and len(value) > limit:
-            errors[f"{prefix}{name}"] = [_("At most %(n)s characters.") % {"n": limit}]
-    return errors
-
-
-def _template_input_errors(data: dict[str, Any], translations: Any) -> dict[str, list[str]]:
-    texts = tuple(sorted(TEMPLATE_FIELDS - {"on_missing", "is_active", "translations"}))
-    errors = _texts_errors(data, EmailTemplate, texts)
-    if data.get("is_active") is not None and not isinstance(data["is_active"], bool):
-        errors["is_active"] = [_("Expected true or false.")]
-    if data.get("on_missing") is not None and not isinstance(data["on_missing"], str):
-        errors["on_missing"] = [_("Use fallback or skip.")]
-    if translations is not None and not isinstance(translations, dict):
-        errors["translations"] = [_("Expected an object of languages.")]
-    for language, content in translations.items() if isinstance(translations, dict) else ():
-        if isinstance(content, dict):
-            prefix = f"translations.{language}."
-            for name in sorted(set(content) - set(template_services.CONTENT_FIELDS)):
-                errors[f"{prefix}{name}"] = [_("Unknown field.")]
-            errors.update(_texts_errors(content, EmailTemplateTranslation, template_services.CONTENT_FIELDS, prefix))
-    return errors
-
-
 def _save(request: Request, template: EmailTemplate | None) -> EmailTemplate:
     data = json_object(request, TEMPLATE_FIELDS)
     translations = data.pop("translations", None)
-    if errors := _template_input_errors(data, translations):
-        raise exceptions.ValidationError(errors)
-    if template is not None:
-        current = TemplateOutput(template).data
-        data = {**{k: current[k] for k in TEMPLATE_FIELDS - {"translations"}}, **data}
     return template_services.template_save(template=template, data=data, translations=translations)
 
 
@@ -418,20 +378,9 @@ def _webhook_item_errors(item: Any) -> list[str] | dict[str, list[str]]:
         errors["permanent"] = [_("Expected true (a hard bounce) or false (a soft bounce).")]
     for name in ("type", "email", "message_id", "reason"):
         value = item.get(name)
-        if name not in errors and isinstance(value, str) and not _storable(value):
+        if name not in errors and isinstance(value, str) and not storable_text(value):
             errors[name] = [_("Expected a text without NUL characters or lone surrogates.")]
     return errors
-
-
-def _storable(text: str) -> bool:
-    """Whether PostgreSQL can store ``text``: no NUL, and valid Unicode (JSON allows lone surrogates)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class EmailEventsWebhookApi(APIView):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Contact, LifecycleStage
 from flowbuilder.core.languages import language_normalise, supported_languages
+from flowbuilder.core.validation import storable_text
 from journeys.emails import tracking
 from journeys.emails.rendering import Compiled, Locale, Record, Rendered, compile_content, render, template_check
 from journeys.models import EmailTemplate, EmailTemplateTranslation, Journey
@@ -35,8 +36,8 @@ def _text_error(value: Any, max_length: int | None) -> str:
     """Why ``value`` cannot be stored in a text field, or ``""``."""
     if not isinstance(value, str):
         return _("Expected a text.")
-    if "\0" in value:
-        return _("This text contains a NUL character, which cannot be stored.")
+    if not storable_text(value):
+        return _("Expected a text without NUL characters or lone surrogates.")
     if max_length and len(value) > max_length:
         return _("This is too long (at most %(count)s characters).") % {"count": max_length}
     return ""
@@ -65,17 +66,6 @@ def content_check(data: Mapping[str, Any], prefix: str = "", *, required: bool =
     if required and not any(isinstance(body, str) and body.strip() for body in bodies):
         errors.setdefault(f"{prefix}html_body", [_("Write the email: an HTML body, a text body or both.")])
     return errors
-
-
-def _flag(value: Any) -> bool | None:
-    """A yes/no value (``True``, ``"false"``, ``0``…), ``None`` when it is not one."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-        return value.strip().lower() in ("true", "1", "yes", "on")
-    return None
 
 
 @transaction.atomic
@@ -124,9 +114,14 @@ def template_save(
     on_missing = data.get("on_missing") or EmailTemplate.OnMissing.FALLBACK
     if on_missing not in EmailTemplate.OnMissing.values:
         errors["on_missing"] = [_("Use fallback or skip.")]
-    is_active = _flag(data.get("is_active", True))
+    is_active = data.get("is_active")
     if is_active is None:
+        is_active = True
+    elif not isinstance(is_active, bool):
         errors["is_active"] = [_("Expected true or false.")]
+    if translations is not None and not isinstance(translations, Mapping):
+        errors["translations"] = [_("Expected an object of languages.")]
+        translations = {}
     cleaned_translations: dict[str, dict[str, str]] = {}
     for raw_language, content in (translations or {}).items():
         try:
@@ -140,6 +135,8 @@ def template_save(
         if not isinstance(content, Mapping):
             errors[f"translations.{raw_language}"] = [_("Expected the subject, preheader and bodies.")]
             continue
+        for unknown in sorted(set(content) - set(CONTENT_FIELDS)):
+            errors[f"translations.{code}.{unknown}"] = [_("Unknown field.")]
         errors.update(content_check(content, f"translations.{code}."))
         cleaned_translations[code] = {name: str(content.get(name) or "") for name in CONTENT_FIELDS}
     if errors:
