@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -18,16 +18,12 @@ from django.utils.translation import gettext as _
 from contacts.models import Audience, AudienceMember, Contact
 from contacts.providers import provider_class
 from contacts.providers.base import Member, ProviderError, email_hash
+from flowbuilder.core.retries import backoff
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 State = AudienceMember.State
-
-
-def backoff(attempts: int) -> timedelta:
-    """1, 2, 4, 8, 16 … minutes after each failed attempt."""
-    return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
 def audience_save(

@@ -15,6 +15,11 @@ def supported_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def default_language() -> str:
+    """The workspace's language (``LANGUAGE_CODE`` without a region: ``en``)."""
+    return settings.LANGUAGE_CODE.split("-")[0]
+
+
 def language_normalise(value: str) -> str:
     """Return the supported language for ``value`` (``"de-AT"``, ``"DE"``, ``"sv_SE"`` → ``de``/``sv``).
 

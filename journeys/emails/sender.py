@@ -21,12 +21,15 @@ from email.utils import parseaddr
 from functools import lru_cache
 
 from django.conf import settings
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from flowbuilder.core.retries import backoff
 from journeys.emails.mime import message_bytes
+from journeys.emails.services.outbox import messages_not_sent, why_not_marketing
 from journeys.models import OutboundMessage
 
 logger = logging.getLogger(__name__)
@@ -42,10 +45,6 @@ SERVER_ERRORS = (
     ConnectionRefusedError,
     ssl.SSLError,
 )
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(minutes=2 ** max(0, attempts - 1))
 
 
 @dataclass
@@ -73,49 +72,35 @@ def build_email(message: OutboundMessage) -> bytes:
 
 
 class _Smtp:
-    """One SMTP connection for a batch, opened on first use and reopened if the server drops it."""
+    """One SMTP connection for a batch, opened on first use and reopened if the server drops it.
+
+    Opening it (host, port, timeout, SSL or STARTTLS with the configured certificates, login, a
+    cached local host name) is Django's SMTP backend's; this only adds sending raw bytes and
+    recovering from a dropped connection.
+    """
 
     def __init__(self) -> None:
-        self.connection: smtplib.SMTP | None = None
-
-    def open(self) -> smtplib.SMTP:
-        if self.connection is None:
-            host, port, timeout = settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT
-            if settings.EMAIL_USE_SSL:
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                    host, port, timeout=timeout, context=ssl.create_default_context()
-                )
-            else:
-                connection = smtplib.SMTP(host, port, timeout=timeout)
-                if settings.EMAIL_USE_TLS:
-                    connection.starttls(context=ssl.create_default_context())
-            if settings.EMAIL_HOST_USER:
-                connection.login(settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD)
-            self.connection = connection
-        return self.connection
+        self.backend = SmtpBackend(fail_silently=False)
 
     def send(self, sender: str, recipient: str, data: bytes) -> None:
         for attempt in range(2):
             try:
-                self.open().sendmail(sender, [recipient], data)
+                self.backend.open()
+                connection = self.backend.connection
+                if connection is None:  # open() raises rather than leave none (fail_silently=False)
+                    raise smtplib.SMTPServerDisconnected("no connection")
+                connection.sendmail(sender, [recipient], data)
                 return
             except smtplib.SMTPServerDisconnected:
-                self.connection = None
+                self.close()
                 if attempt:
                     raise
 
-    def reset(self) -> None:
-        """Forget the connection (after an error that leaves it unusable); the next send reconnects."""
-        if self.connection is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                self.connection.close()
-        self.connection = None
-
     def close(self) -> None:
-        if self.connection is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                self.connection.quit()
-            self.connection = None
+        """Close the connection (also one an error left unusable); the next send opens a new one."""
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            self.backend.close()
+        self.backend.connection = None
 
 
 def messages_send(*, now: datetime | None = None, batch: int = BATCH, max_batches: int = 50) -> SendReport:
@@ -153,23 +138,20 @@ def messages_send(*, now: datetime | None = None, batch: int = BATCH, max_batche
 
 def _still_wanted(rows: list[OutboundMessage], report: SendReport) -> list[OutboundMessage]:
     """``rows`` less the marketing email whose contact may no longer get it (unsubscribed,
-    bounced or complained since it was queued, also earlier in this batch, or deleted): those
-    are marked not sent, with the reason."""
-    from journeys.emails.services.outbox import why_not_marketing
-
+    bounced or complained since it was queued, from whatever source, or deleted): those are
+    marked not sent, with the reason, one UPDATE per reason."""
     wanted: list[OutboundMessage] = []
+    unwanted: dict[str, list[int]] = {}
     for row in rows:
-        if row.kind != OutboundMessage.Kind.MARKETING:
-            wanted.append(row)
-            continue
-        reason = why_not_marketing(row.contact) if row.contact is not None else _("The contact was deleted.")
+        reason = ""
+        if row.kind == OutboundMessage.Kind.MARKETING:
+            reason = why_not_marketing(row.contact) if row.contact is not None else _("The contact was deleted.")
         if reason:
-            OutboundMessage.objects.filter(pk=row.pk).update(
-                status=OutboundMessage.Status.SKIPPED, skip_reason=reason[:300], next_attempt_at=None
-            )
-            report.skipped += 1
+            unwanted.setdefault(reason, []).append(row.pk)
         else:
             wanted.append(row)
+    for reason, pks in unwanted.items():
+        report.skipped += messages_not_sent(pks=pks, reason=reason)
     return wanted
 
 
@@ -205,12 +187,7 @@ def _send_batch(smtp: _Smtp, rows: list[OutboundMessage], now: datetime, report:
     suppressed: set[int] = set()  # contacts whose address bounced in this batch
     for index, row in enumerate(rows):
         if row.kind == OutboundMessage.Kind.MARKETING and row.contact_id in suppressed:
-            OutboundMessage.objects.filter(pk=row.pk).update(
-                status=OutboundMessage.Status.SKIPPED,
-                skip_reason=_("The address bounced.")[:300],
-                next_attempt_at=None,
-            )
-            report.skipped += 1
+            report.skipped += messages_not_sent(pks=[row.pk], reason=_("The address bounced."))
             continue
         try:
             data = build_email(row)
@@ -222,7 +199,7 @@ def _send_batch(smtp: _Smtp, rows: list[OutboundMessage], now: datetime, report:
         except SERVER_ERRORS as exc:
             # The server, not this message: try the rest of the batch later, without counting it
             # against their attempts (a wrong password must not fail every email).
-            smtp.reset()
+            smtp.close()
             error = f"{type(exc).__name__}: {exc}"
             logger.error("Cannot send email through %s:%s: %s", settings.EMAIL_HOST, settings.EMAIL_PORT, error)
             OutboundMessage.objects.filter(pk__in=[r.pk for r in rows[index:]]).update(
@@ -249,9 +226,9 @@ def _send_batch(smtp: _Smtp, rows: list[OutboundMessage], now: datetime, report:
             if _failed(row, now, report, code=exc.smtp_code, error=error, address_refused=_names_the_address(error)):
                 suppressed.add(row.contact_id or 0)
             if exc.smtp_code in (421, 554) or exc.smtp_code < 400:
-                smtp.reset()  # the server is closing the connection, or it is in a bad state
+                smtp.close()  # the server is closing the connection, or it is in a bad state
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            smtp.reset()
+            smtp.close()
             _failed(row, now, report, code=None, error=f"{type(exc).__name__}: {exc}")
         else:
             sent.append(row.pk)

@@ -15,7 +15,6 @@ from contacts.models import Contact
 from contacts.services.contacts import consent_set
 from contacts.services.events import events_record
 from journeys.emails import tracking
-from journeys.emails.services.outbox import why_not_marketing
 from journeys.models import MessageEvent, OutboundMessage
 
 
@@ -49,26 +48,6 @@ def _locked_contact(message: OutboundMessage) -> Contact | None:
     contact = Contact.objects.select_for_update().filter(pk=message.contact_id).first()
     message.contact = contact
     return contact
-
-
-def _queued_marketing_cancel(contact: Contact) -> int:
-    """Mark the contact's marketing email that is still waiting to be sent as not sent, with the
-    reason (the contact no longer gets marketing email). Returns how many there were.
-
-    Rows a sender holds right now are skipped, not waited for (the sender itself may be the
-    caller, reporting a bounce, and two senders waiting on each other's rows would deadlock):
-    that batch is on its way already.
-    """
-    waiting = list(
-        OutboundMessage.objects.select_for_update(skip_locked=True)
-        .filter(contact=contact, kind=OutboundMessage.Kind.MARKETING, status=OutboundMessage.Status.QUEUED)
-        .values_list("pk", flat=True)
-    )
-    if not waiting:
-        return 0
-    return OutboundMessage.objects.filter(pk__in=waiting).update(
-        status=OutboundMessage.Status.SKIPPED, skip_reason=why_not_marketing(contact)[:300], next_attempt_at=None
-    )
 
 
 def _contact_event(message: OutboundMessage, name: str, properties: dict[str, Any], now: datetime) -> None:
@@ -120,7 +99,6 @@ def contact_unsubscribe(*, message: OutboundMessage, source: str, now: datetime 
     now = now or timezone.now()
     changed = consent_set(contact=contact, consent=Contact.Consent.UNSUBSCRIBED, source=source, now=now)
     if changed:
-        _queued_marketing_cancel(contact)
         _message_event(message, MessageEvent.Kind.UNSUBSCRIBED, detail=source, now=now)
         _contact_event(message, "email_unsubscribed", {"source": source}, now)
     return changed
@@ -191,8 +169,6 @@ def delivery_problem(
         consent_set(contact=contact, consent=Contact.Consent.COMPLAINED, source="complaint", now=now)
     elif permanent and contact.email_consent != Contact.Consent.COMPLAINED:
         consent_set(contact=contact, consent=Contact.Consent.BOUNCED, source="hard bounce", now=now)
-    if kind == "complaint" or permanent:
-        _queued_marketing_cancel(contact)
     properties: dict[str, Any] = {"message_id": message_id, "reason": reason[:300]}
     if message is not None:
         properties.update(_message_properties(message))

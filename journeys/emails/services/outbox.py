@@ -7,7 +7,7 @@ sender (``sender.py``) delivers it afterwards.
 - ``notify_queue``: plain-text email to colleagues (the notify step), whatever their consent.
 
 Rendering is batched: each template and language is compiled once per call, the translations
-and stage names are read once, and the rows go in with one ``INSERT``.
+and stage names are read once, and on PostgreSQL the rows go in with one ``COPY``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from datetime import datetime
 from email.utils import formataddr, parseaddr
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +40,7 @@ from journeys.emails.services.templates import (
     contact_locale,
     render_context,
     template_preview,
+    workspace_locale,
 )
 from journeys.models import EmailTemplate, Enrollment, Journey, JourneyVersion, OutboundMessage
 
@@ -77,10 +77,18 @@ def _from_header(name: str, address: str) -> str:
     return formataddr((" ".join(name.split()), address)) if name.strip() else address
 
 
-@lru_cache(maxsize=1)
-def _default_sender() -> tuple[str, str]:
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+@lru_cache(maxsize=4)
+def _parsed(from_email: str) -> tuple[str, str]:
+    name, address = parseaddr(from_email)
     return name, address or "flowbuilder@localhost"
+
+
+def _sender(template: EmailTemplate, name: str = "", address: str = "") -> str:
+    """The From header: the step's name and address, else the template's, else the workspace's
+    ``DEFAULT_FROM_EMAIL`` (its name only goes with its own address)."""
+    default_name, default_address = _parsed(settings.DEFAULT_FROM_EMAIL)
+    address = address or template.sender_email
+    return _from_header(name or template.sender_name or ("" if address else default_name), address or default_address)
 
 
 _CONSENT_REASONS: dict[str, Any] = {
@@ -101,6 +109,14 @@ def why_not_marketing(contact: Contact) -> str:
     except ValidationError:
         return _("“%(address)s” is not a valid email address.") % {"address": contact.email}
     return ""
+
+
+def messages_not_sent(*, pks: Sequence[int], reason: str) -> int:
+    """Mark queued messages as not sent, with the reason (shown on the contact's profile and in
+    the reports). Returns how many were marked."""
+    return OutboundMessage.objects.filter(pk__in=pks, status=OutboundMessage.Status.QUEUED).update(
+        status=OutboundMessage.Status.SKIPPED, skip_reason=reason[:300], next_attempt_at=None
+    )
 
 
 @dataclass(slots=True)
@@ -152,7 +168,7 @@ def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -
     now = now or timezone.now()
     versions = TemplateVersions({item.template.pk: item.template for item in items}.values())
     stages = StageNames()
-    rows = _new_only([_queue_row(item, versions, stages, now) for item in _new_only(list(items))])
+    rows = [_queue_row(item, versions, stages, now) for item in _new_only(items)]
     if not rows:
         return []
     if connection.vendor == "postgresql":
@@ -166,27 +182,22 @@ def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -
     return rows
 
 
-def _new_only(items: list[Any]) -> list[Any]:
-    """``items`` (queue items or rows) less those whose (enrollment, step) already has a message,
-    or comes earlier in ``items``."""
-
-    def key(item: Any) -> tuple[int | None, str]:
-        enrollment = getattr(item, "enrollment_id", None)
-        if enrollment is None and getattr(item, "enrollment", None) is not None:
-            enrollment = item.enrollment.pk
-        return enrollment, item.node_id
-
-    keyed = [key(item) for item in items]
-    enrollments = {enrollment for enrollment, _node in keyed if enrollment is not None}
-    if not enrollments:
-        return items
-    seen = set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "node_id"))
+def _new_only(items: Sequence[QueueItem]) -> list[QueueItem]:
+    """``items`` less those whose (enrollment, step) already has a message, or comes earlier in
+    ``items``: one query for the batch."""
+    enrollments = {item.enrollment.pk for item in items if item.enrollment is not None}
+    seen = (
+        set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "node_id"))
+        if enrollments
+        else set()
+    )
     fresh = []
-    for item, (enrollment, node) in zip(items, keyed, strict=True):
-        if enrollment is not None:
-            if (enrollment, node) in seen:
+    for item in items:
+        if item.enrollment is not None:
+            key = (item.enrollment.pk, item.node_id)
+            if key in seen:
                 continue
-            seen.add((enrollment, node))
+            seen.add(key)
         fresh.append(item)
     return fresh
 
@@ -205,7 +216,6 @@ def _copy(rows: list[Queued]) -> None:
 def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, now: datetime) -> Queued:
     template, contact = item.template, item.contact
     public_id = _public_id()
-    default_name, default_address = _default_sender()
     row = Queued(
         contact_id=contact.pk,
         template_id=template.pk,
@@ -214,10 +224,7 @@ def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, 
         node_id=item.node_id,
         enrollment_id=item.enrollment.pk if item.enrollment else None,
         to_email=contact.email or "",
-        from_email=_from_header(
-            item.sender_name or template.sender_name or (default_name if not template.sender_email else ""),
-            item.sender_email or template.sender_email or default_address,
-        ),
+        from_email=_sender(template, item.sender_name, item.sender_email),
         reply_to=template.reply_to,
         message_id=message_id_of(public_id),
         created_at=now,
@@ -323,14 +330,13 @@ def message_test_send(
     sample = contact or Contact(email=to, first_name=_("Alex"), last_name=_("Example"), locale=language or "")
     public_id = _public_id()
     rendered = template_preview(template=template, contact=sample, language=language)
-    default_name, default_address = _default_sender()
     now = timezone.now()
     row = OutboundMessage(
         kind=OutboundMessage.Kind.TEST,
         template=template,
         contact=contact,
         to_email=to,
-        from_email=_from_header(template.sender_name or default_name, template.sender_email or default_address),
+        from_email=_sender(template),
         reply_to=template.reply_to,
         message_id=message_id_of(public_id),
         created_at=now,
@@ -353,7 +359,7 @@ def notify_queue(
     """
     now = now or timezone.now()
     values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
-    values["__locale__"] = Locale(settings.LANGUAGE_CODE.split("-")[0], ZoneInfo(settings.TIME_ZONE))
+    values["__locale__"] = workspace_locale()
     subject_text = " ".join(render_part(compile_part(subject), values).split())
     body_text = render_part(compile_part(body), values)
     rows = [
@@ -369,6 +375,8 @@ def notify_queue(
         )
         for address in to
     ]
+    if rows:
+        transaction.on_commit(sender_schedule)
     return OutboundMessage.objects.bulk_create(rows)
 
 

@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, LifecycleStage
-from flowbuilder.core.languages import language_normalise, supported_languages
+from flowbuilder.core.languages import default_language, language_normalise, supported_languages
 from flowbuilder.core.validation import storable_text
 from journeys.emails import tracking
 from journeys.emails.rendering import Compiled, Locale, Record, Rendered, compile_content, render, template_check
@@ -28,7 +28,7 @@ _SETTING_FIELDS = ("name", "language", "sender_name", "sender_email", "reply_to"
 # --- templates -------------------------------------------------------------------------------------
 
 
-def _max_length(model: type[EmailTemplate] | type[EmailTemplateTranslation], name: str) -> int | None:
+def _max_length(model: type[models.Model], name: str) -> int | None:
     return getattr(model._meta.get_field(name), "max_length", None)
 
 
@@ -97,7 +97,7 @@ def template_save(
             errors["name"] = [_("Give the template a name.")]
         elif EmailTemplate.objects.filter(name__iexact=name).exclude(pk=template.pk if template else 0).exists():
             errors["name"] = [_("Another template is already called “%(name)s”.") % {"name": name}]
-    language = data.get("language") or settings.LANGUAGE_CODE
+    language = data.get("language") or default_language()
     try:
         language = language_normalise(str(language))
     except ValidationError as exc:
@@ -260,24 +260,24 @@ def render_context(
     return context
 
 
-_ZONES: dict[str, ZoneInfo] = {}
-
-
 def _zone(name: str) -> ZoneInfo:
-    if name not in _ZONES:
-        try:
-            _ZONES[name] = ZoneInfo(name)
-        except (KeyError, ValueError):
-            _ZONES[name] = ZoneInfo(settings.TIME_ZONE)
-    return _ZONES[name]
+    """The time zone ``name`` (validated when stored), else the workspace's."""
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)  # ZoneInfo keeps its own cache of zones
+    except (KeyError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
 
 
 def contact_locale(contact: Contact, language: str | None = None) -> Locale:
     """The contact's language (``language`` when given, else their locale if we speak it, else the
     workspace's) and time zone (theirs, else the workspace's)."""
     wanted = (language or contact.locale or "").split("-")[0].lower()
-    default = settings.LANGUAGE_CODE.split("-")[0]
-    return Locale(wanted if wanted in supported_languages() else default, _zone(contact.timezone or settings.TIME_ZONE))
+    return Locale(wanted if wanted in supported_languages() else default_language(), _zone(contact.timezone))
+
+
+def workspace_locale() -> Locale:
+    """The workspace's language and time zone (email to colleagues)."""
+    return Locale(default_language(), _zone(settings.TIME_ZONE))
 
 
 def template_preview(

@@ -28,10 +28,10 @@ from contacts.services.audiences import (
     audience_members_retry,
     audience_save,
     audience_sync,
-    backoff,
 )
 from contacts.services.contacts import contact_erase, contact_update, contact_upsert
 from contacts.tasks import sync_audience, sync_due_audiences
+from flowbuilder.core.retries import backoff
 
 SECRET = "whsec-correct-horse"
 TOKEN = "EAAB-secret-token"

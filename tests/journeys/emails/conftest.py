@@ -38,6 +38,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    peer: Any  # the client's (address, port): one per SMTP connection
 
     def part(self, subtype: str) -> str:
         body = self.message.get_body(preferencelist=(subtype,))
@@ -71,7 +72,7 @@ class Handler:
         if self.data_answer:
             return self.data_answer
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message, session.peer))
         return "250 Message accepted for delivery"
 
 
