@@ -599,7 +599,7 @@ def demo_load() -> int:
     for name, versions in TEMPLATES.items():
         if name.lower() in existing:
             continue
-        content = {code: _content(code, email) for code, email in versions.items()}
+        content = {code: email_content(code, email) for code, email in versions.items()}
         template_save(
             data={
                 "name": name,
@@ -614,7 +614,8 @@ def demo_load() -> int:
     return created
 
 
-def _content(language: str, email: Email) -> dict[str, str]:
+def email_content(language: str, email: Email) -> dict[str, str]:
+    """One language version as a template holds it: subject, preheader, HTML and (empty) text body."""
     return {
         "subject": email.subject,
         "preheader": email.preheader,

@@ -137,7 +137,19 @@ class Enrollment(models.Model):
         return f"{self.contact_id} in {self.journey_id} at {self.node_id}"
 
 
-class EmailTemplate(models.Model):
+class EmailContent(models.Model):
+    """What one language version of an email holds (a template's own, or a translation)."""
+
+    subject = models.CharField(_("subject"), max_length=300)
+    preheader = models.CharField(_("preheader"), max_length=300, blank=True)
+    html_body = models.TextField(_("HTML body"), blank=True)
+    text_body = models.TextField(_("text body"), blank=True, help_text=_("Empty: made from the HTML."))
+
+    class Meta:
+        abstract = True
+
+
+class EmailTemplate(EmailContent):
     """A personalised marketing email. The fields hold the default language's version;
     ``translations`` hold the others (subject, preheader and bodies per language)."""
 
@@ -152,10 +164,6 @@ class EmailTemplate(models.Model):
         default="en",
         help_text=_("The language of the fields below; contacts without a matching translation get it."),
     )
-    subject = models.CharField(_("subject"), max_length=300)
-    preheader = models.CharField(_("preheader"), max_length=300, blank=True)
-    html_body = models.TextField(_("HTML body"), blank=True)
-    text_body = models.TextField(_("text body"), blank=True, help_text=_("Empty: made from the HTML."))
     sender_name = models.CharField(_("sender name"), max_length=150, blank=True)
     sender_email = models.EmailField(_("sender email"), blank=True)
     reply_to = models.EmailField(_("reply-to"), blank=True)
@@ -166,7 +174,7 @@ class EmailTemplate(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    class Meta:
+    class Meta(EmailContent.Meta):
         verbose_name = _("email template")
         verbose_name_plural = _("email templates")
         ordering = ["name"]
@@ -175,17 +183,13 @@ class EmailTemplate(models.Model):
         return self.name
 
 
-class EmailTemplateTranslation(models.Model):
+class EmailTemplateTranslation(EmailContent):
     """The template in one more language."""
 
     template = models.ForeignKey(EmailTemplate, on_delete=models.CASCADE, related_name="translations")
     language = models.CharField(_("language"), max_length=10)
-    subject = models.CharField(_("subject"), max_length=300)
-    preheader = models.CharField(_("preheader"), max_length=300, blank=True)
-    html_body = models.TextField(_("HTML body"), blank=True)
-    text_body = models.TextField(_("text body"), blank=True)
 
-    class Meta:
+    class Meta(EmailContent.Meta):
         verbose_name = _("email template translation")
         verbose_name_plural = _("email template translations")
         ordering = ["template", "language"]

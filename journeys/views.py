@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from contacts.models import LifecycleStage
 from flowbuilder.accounts.access import role_required
 from flowbuilder.accounts.roles import Role, has_role
+from flowbuilder.core.languages import default_language
 from journeys import gallery, services
 from journeys.emails.apis import TemplateOutput
 from journeys.emails.selectors import template_stats
@@ -114,14 +115,14 @@ def _editor_context(request: HttpRequest, template: EmailTemplate | None) -> dic
         "starters": None
         if template
         else starters_for_editor(
-            language=settings.LANGUAGE_CODE.split("-")[0],
+            language=default_language(),
             taken=EmailTemplate.objects.values_list("name", flat=True),
         ),
         "languages": [
             {"code": code, "name": names[code], "native": str(get_language_info(code)["name_local"])}
             for code, _name in settings.LANGUAGES
         ],
-        "defaultLanguage": settings.LANGUAGE_CODE.split("-")[0],
+        "defaultLanguage": default_language(),
         "defaultSender": dict(zip(("name", "email"), parseaddr(settings.DEFAULT_FROM_EMAIL), strict=True)),
         "onMissing": [{"value": value, "label": str(label)} for value, label in EmailTemplate.OnMissing.choices],
         "report": template_stats([template.pk])[template.pk] if template else None,

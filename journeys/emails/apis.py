@@ -24,29 +24,16 @@ from contacts.selectors import known_attribute_names, known_event_names
 from flowbuilder.accounts.roles import Role
 from flowbuilder.core.api import Pagination, json_object
 from flowbuilder.core.formatting import format_number
-from flowbuilder.core.languages import language_normalise
+from flowbuilder.core.languages import default_language, language_normalise
 from flowbuilder.core.validation import storable_text
 from journeys.emails import selectors
 from journeys.emails.rendering import TemplateRefused, compile_unsaved
 from journeys.emails.services import feedback, outbox
 from journeys.emails.services import templates as template_services
+from journeys.emails.services.templates import CONTENT_FIELDS
 from journeys.models import EmailTemplate, Journey, OutboundMessage
 
 TAG = "email"
-TEMPLATE_FIELDS = {
-    "name",
-    "language",
-    "subject",
-    "preheader",
-    "html_body",
-    "text_body",
-    "sender_name",
-    "sender_email",
-    "reply_to",
-    "on_missing",
-    "is_active",
-    "translations",
-}
 
 
 @extend_schema_serializer(component_name="EmailTemplate")
@@ -74,16 +61,11 @@ class TemplateOutput(serializers.ModelSerializer[EmailTemplate]):
         ]
 
     def get_translations(self, template: EmailTemplate) -> dict[str, dict[str, str]]:
-        return {
-            t.language: {
-                "subject": t.subject,
-                "preheader": t.preheader,
-                "html_body": t.html_body,
-                "text_body": t.text_body,
-            }
-            for t in template.translations.all()
-        }
+        return {t.language: {name: getattr(t, name) for name in CONTENT_FIELDS} for t in template.translations.all()}
 
+
+# What a client may send: what it reads, but for the id and the timestamps.
+TEMPLATE_FIELDS = set(TemplateOutput.Meta.fields) - {"id", "created_at", "updated_at"}
 
 TemplateInput = inline_serializer(
     "EmailTemplateInput",
@@ -225,10 +207,10 @@ def _preview(request: Request, template: EmailTemplate | None) -> Response:
     if template is None:
         if not isinstance(data.get("content"), dict):
             raise exceptions.ValidationError({"content": [_("Expected the subject, preheader and bodies.")]})
-        template = EmailTemplate(language=language or language_normalise(settings.LANGUAGE_CODE))
+        template = EmailTemplate(language=language or default_language())
     try:
         if isinstance(data.get("content"), dict):
-            content = {name: str(data["content"].get(name) or "") for name in template_services.CONTENT_FIELDS}
+            content = {name: str(data["content"].get(name) or "") for name in CONTENT_FIELDS}
             # A preview renders what there is: an empty subject or body is for saving to refuse.
             errors = template_services.content_check(content, "content.", required=False)
             if errors:

@@ -5,8 +5,8 @@
   ``{% include %}`` and ``{% extends %}`` are refused on save; sizes, loop passes and calls are
   capped so a template cannot burn the worker.
 - HTML bodies are autoescaped (a contact named ``<script>`` is shown, not run); subjects and
-  text bodies are not HTML; line breaks are folded out of subjects and refused in headers by
-  Python's ``email`` package (see ``sender.build_email``).
+  text bodies are not HTML; line breaks are folded out of subjects, and ``mime.py`` refuses
+  any header value that still holds one.
 - A value that is missing renders empty and is reported (``Rendered.missing``); the template
   decides whether that skips the contact. ``{{ contact.first_name | default("there") }}`` is
   the way to write a fallback.

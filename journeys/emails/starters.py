@@ -70,15 +70,7 @@ def _blank(language: str) -> dict[str, str]:
 def _versions(starter: Starter, language: str) -> dict[str, dict[str, str]]:
     if starter.demo_name is None:
         return {language: _blank(language)}
-    return {
-        code: {
-            "subject": email.subject,
-            "preheader": email.preheader,
-            "html_body": demo.email_html(code, email),
-            "text_body": "",
-        }
-        for code, email in demo.TEMPLATES[starter.demo_name].items()
-    }
+    return {code: demo.email_content(code, email) for code, email in demo.TEMPLATES[starter.demo_name].items()}
 
 
 def _free_name(name: str, taken: set[str]) -> str:

@@ -207,7 +207,10 @@ class Migration(migrations.Migration):
                 ("subject", models.CharField(max_length=300, verbose_name="subject")),
                 ("preheader", models.CharField(blank=True, max_length=300, verbose_name="preheader")),
                 ("html_body", models.TextField(blank=True, verbose_name="HTML body")),
-                ("text_body", models.TextField(blank=True, verbose_name="text body")),
+                (
+                    "text_body",
+                    models.TextField(blank=True, help_text="Empty: made from the HTML.", verbose_name="text body"),
+                ),
                 (
                     "template",
                     models.ForeignKey(
