@@ -140,6 +140,24 @@ def welcome(make_template: Callable[..., Any]) -> Any:
 
 
 @pytest.fixture
+def kim(make_contact: Callable[..., Any]) -> Any:
+    return make_contact("kim@example.com", first_name="Kim")
+
+
+@pytest.fixture
+def sent(kim: Any, welcome: Any, now: datetime) -> Any:
+    """The Welcome email, queued for Kim and delivered (to the local outbox unless a test's
+    ``smtp_server`` is running)."""
+    from journeys.emails import sender
+    from journeys.emails.services.outbox import QueueItem, messages_queue
+    from journeys.models import OutboundMessage
+
+    (row,) = messages_queue(items=[QueueItem(contact=kim, template=welcome)], now=now)
+    sender.messages_send(now=now)
+    return OutboundMessage.objects.get(message_id=row.message_id)
+
+
+@pytest.fixture
 def welcome_journey(welcome: Any) -> tuple[Any, Any]:
     """A published journey (signed_up → send Welcome → exit) and its version; the step is "mail"."""
     from journeys.services import journey_create, journey_publish

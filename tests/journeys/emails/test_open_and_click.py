@@ -28,11 +28,6 @@ def journey(welcome_journey):
 
 
 @pytest.fixture
-def kim(make_contact):
-    return make_contact("kim@example.com", first_name="Kim")
-
-
-@pytest.fixture
 def delivered(kim, make_template, journey, now):
     """A two-link email from the journey's "mail" step, delivered to Kim (to the local outbox)."""
     template = make_template(name="Two links", html_body=TWO_LINKS)

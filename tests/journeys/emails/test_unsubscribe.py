@@ -21,21 +21,9 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
 
 @pytest.fixture
-def kim(make_contact):
-    return make_contact("kim@example.com", first_name="Kim")
-
-
-@pytest.fixture
-def message(kim, welcome, now):
-    (row,) = messages_queue(items=[QueueItem(contact=kim, template=welcome)], now=now)
-    sender.messages_send(now=now)
-    return OutboundMessage.objects.get(message_id=row.message_id)
-
-
-@pytest.fixture
-def page(message):
+def page(sent):
     """The path of the message's unsubscribe page, as its List-Unsubscribe header names it."""
-    return urlsplit(message.headers["List-Unsubscribe"].strip("<>")).path
+    return urlsplit(sent.headers["List-Unsubscribe"].strip("<>")).path
 
 
 @pytest.fixture
@@ -67,7 +55,7 @@ def test_opening_the_page_changes_nothing_because_mail_scanners_open_every_link(
     assert not Event.objects.filter(name__startswith="email_").exists()
 
 
-def test_one_click_unsubscribes_without_a_session_or_csrf_token(mail_client, page, kim, message):
+def test_one_click_unsubscribes_without_a_session_or_csrf_token(mail_client, page, kim, sent):
     with time_machine.travel("2026-11-24 08:30:00+00:00", tick=False):
         response = mail_client.post(page, ONE_CLICK)
     assert response.status_code == 200
@@ -75,12 +63,12 @@ def test_one_click_unsubscribes_without_a_session_or_csrf_token(mail_client, pag
     assert kim.email_consent == Contact.Consent.UNSUBSCRIBED
     assert kim.consent_source == "one-click"
     assert kim.consent_changed_at.isoformat() == "2026-11-24T08:30:00+00:00"
-    (event,) = MessageEvent.objects.filter(message=message)
+    (event,) = MessageEvent.objects.filter(message=sent)
     assert (event.kind, event.detail) == (MessageEvent.Kind.UNSUBSCRIBED, "one-click")
     (unsubscribed,) = Event.objects.filter(contact=kim, name="email_unsubscribed")
     assert unsubscribed.properties["source"] == "one-click"
     assert unsubscribed.properties["template"] == "Welcome"
-    assert unsubscribed.properties["message_id"] == message.message_id
+    assert unsubscribed.properties["message_id"] == sent.message_id
 
 
 def test_one_click_as_multipart_form_data_works_too(mail_client, page, kim):
@@ -167,8 +155,8 @@ def test_a_subscribed_contact_resubscribing_changes_nothing(mail_client, page, k
         pytest.param(lambda m: tracking.sign(tracking.UNSUBSCRIBE, "0" * 32), id="an unknown message"),
     ],
 )
-def test_a_token_that_is_not_this_messages_unsubscribe_token_is_a_404(mail_client, message, kim, token):
-    public_id = message.message_id.strip("<>").split("@")[0]
+def test_a_token_that_is_not_this_messages_unsubscribe_token_is_a_404(mail_client, sent, kim, token):
+    public_id = sent.message_id.strip("<>").split("@")[0]
     path = f"/u/{token(public_id)}/"
     assert mail_client.get(path).status_code == 404
     assert mail_client.post(path, ONE_CLICK).status_code == 404
@@ -229,8 +217,8 @@ def test_the_page_is_in_the_language_of_the_email(mail_client, make_contact, mak
     assert '<html lang="de">' in response.content.decode()
 
 
-def test_an_unsubscribe_decides_on_the_stored_consent_not_on_what_was_read_earlier(kim, welcome, message, now):
-    stale = OutboundMessage.objects.select_related("contact").get(pk=message.pk)
+def test_an_unsubscribe_decides_on_the_stored_consent_not_on_what_was_read_earlier(kim, welcome, sent, now):
+    stale = OutboundMessage.objects.select_related("contact").get(pk=sent.pk)
     (other,) = messages_queue(items=[QueueItem(contact=kim, template=welcome)], now=now)
     assert feedback.contact_unsubscribe(
         message=OutboundMessage.objects.get(message_id=other.message_id), source="one-click", now=now

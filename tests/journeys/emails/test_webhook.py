@@ -31,18 +31,6 @@ def webhook(settings, api_client):
     return post
 
 
-@pytest.fixture
-def kim(make_contact):
-    return make_contact("kim@example.com", first_name="Kim")
-
-
-@pytest.fixture
-def sent(kim, welcome, now):
-    (row,) = messages_queue(items=[QueueItem(contact=kim, template=welcome)], now=now)
-    sender.messages_send(now=now)
-    return OutboundMessage.objects.get(message_id=row.message_id)
-
-
 def nothing_stored():
     return not MessageEvent.objects.exists() and not Event.objects.filter(name__startswith="email_").exists()
 
