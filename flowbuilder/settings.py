@@ -238,6 +238,15 @@ DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", "Flowbuilder <flowbuilder
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Shared secret of the bounce and complaint webhook (POST /api/v1/email/events/); unset: disabled.
 EMAIL_WEBHOOK_SECRET = env.get_str("EMAIL_WEBHOOK_SECRET")
+# The frequency cap: at most this many marketing emails per contact in any EMAIL_CAP_DAYS days,
+# over every journey (0: no cap). A capped send waits for room unless its step says to skip.
+EMAIL_CAP_PER_CONTACT = env.get_int("EMAIL_CAP_PER_CONTACT", 0, minimum=0)
+EMAIL_CAP_DAYS = env.get_int("EMAIL_CAP_DAYS", 7, minimum=1)
+
+# --- Journeys executor ------------------------------------------------------------
+# Seconds each run of the executor's ticker watches for waits coming due (it starts every
+# minute, so keep it under 60); 0 turns the ticker off (then waits come due only on triggers).
+EXECUTOR_TICK_SECONDS = env.get_int("EXECUTOR_TICK_SECONDS", 55, minimum=0)
 
 # --- API ------------------------------------------------------------------------
 

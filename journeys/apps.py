@@ -19,6 +19,24 @@ def ensure_schedules(**kwargs: Any) -> None:
             "repeats": -1,
         },
     )
+    Schedule.objects.update_or_create(
+        name="journeys: executor ticker",
+        defaults={
+            "func": "journeys.tasks.executor_tick",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
+    Schedule.objects.update_or_create(
+        name="journeys: date triggers and webhook retries",
+        defaults={
+            "func": "journeys.tasks.journeys_sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 5,
+            "repeats": -1,
+        },
+    )
 
 
 class JourneysConfig(AppConfig):
@@ -32,3 +50,12 @@ class JourneysConfig(AppConfig):
         )
 
         post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="journeys.ensure_schedules")
+
+        from contacts import signals
+        from journeys import receivers
+
+        signals.events_recorded.connect(receivers.on_events_recorded, dispatch_uid="journeys.events")
+        signals.segment_membership_changed.connect(
+            receivers.on_segment_membership_changed, dispatch_uid="journeys.segments"
+        )
+        signals.stage_changed.connect(receivers.on_stage_changed, dispatch_uid="journeys.stages")

@@ -94,7 +94,8 @@ class Enrollment(models.Model):
     """One contact's passage through one published version: where they are, and why they came.
 
     Pinned to the version it entered; only an explicit migration at publish time moves it.
-    The executor (a later piece) advances it; this module defines what it runs on.
+    The executor (``journeys/executor.py``) advances it: it is due when ``due_at`` has come;
+    ``due_at`` empty means it waits for something else (a webhook's answer) to wake it.
     """
 
     class State(models.TextChoices):
@@ -119,6 +120,16 @@ class Enrollment(models.Model):
     trigger_data = models.JSONField(_("trigger data"), default=dict, blank=True)
     entered_at = models.DateTimeField(_("entered at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # When it reached the node it is at: waits count from here, so a retried step computes the same.
+    node_entered_at = models.DateTimeField(_("reached the step at"), null=True, blank=True)
+    # Steps done so far; the next step is number ``steps + 1`` (unique per enrollment in the log).
+    steps = models.PositiveIntegerField(_("steps done"), default=0)
+    # Which of the journey's concurrent places it holds while active (1 unless the journey
+    # lets a contact be in it several times at once): the limit is a unique constraint.
+    slot = models.PositiveSmallIntegerField(_("slot"), default=1)
+    attempts = models.PositiveSmallIntegerField(_("failed attempts at this step"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    exit_reason = models.CharField(_("why it ended"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("enrollment")
@@ -126,15 +137,147 @@ class Enrollment(models.Model):
         constraints = [
             # At most one enrollment per trigger occurrence: enforced here, not by luck.
             models.UniqueConstraint(fields=["journey", "trigger_key"], name="enrollment_trigger_unique"),
+            # At most ``entry.limit`` at once (1 unless re-entry is concurrent).
+            models.UniqueConstraint(
+                fields=["journey", "contact", "slot"],
+                condition=models.Q(state="active"),
+                name="enrollment_active_slot_unique",
+            ),
         ]
         indexes = [
-            models.Index(fields=["state", "due_at"], name="enrollment_due_idx"),
+            # What the executor claims: only active enrollments, however many finished.
+            models.Index(fields=["due_at"], condition=models.Q(state="active"), name="enrollment_due_idx"),
             models.Index(fields=["version", "node_id", "state"], name="enrollment_node_idx"),
             models.Index(fields=["contact", "journey"], name="enrollment_contact_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.contact_id} in {self.journey_id} at {self.node_id}"
+
+
+class Step(models.Model):
+    """One step an enrollment took: the node, the output it left by, or why it was skipped,
+    left early or failed. The per-contact trace and the per-node counts are read from here."""
+
+    class Outcome(models.TextChoices):
+        PASSED = "passed", _("Passed")
+        SKIPPED = "skipped", _("Skipped")
+        EXITED = "exited", _("Left the journey")
+        FAILED = "failed", _("Failed")
+        CONVERTED = "converted", _("Reached the goal")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="log", db_index=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    version = models.ForeignKey(JourneyVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    seq = models.PositiveIntegerField(_("number"))
+    node_id = models.CharField(_("step"), max_length=100)
+    node_type = models.CharField(_("type"), max_length=30)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    output = models.CharField(_("output"), max_length=30, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("step")
+        verbose_name_plural = _("steps")
+        ordering = ["enrollment", "seq"]
+        constraints = [
+            # A step is done once: a second executor doing it again could not commit.
+            models.UniqueConstraint(fields=["enrollment", "seq"], name="step_once"),
+        ]
+        indexes = [models.Index(fields=["journey", "node_id", "outcome"], name="step_node_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment_id} #{self.seq} {self.node_id} {self.outcome}"
+
+
+class Nudge(models.Model):
+    """Something that happened to an enrollment's contact and that the executor applies at the
+    start of its next batch: an exit rule matched, or the event a wait is waiting for arrived.
+
+    Written by whoever records the event (insert only: recording events never waits for an
+    executor holding the enrollment), applied with the enrollment locked by the executor.
+    """
+
+    class Kind(models.TextChoices):
+        EXIT = "exit", _("Exit rule matched")
+        WAKE = "wake", _("Awaited event arrived")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    node_id = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("nudge")
+        verbose_name_plural = _("nudges")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.enrollment_id}"
+
+
+class Conversion(models.Model):
+    """A contact reached the journey's goal within its window: attributed to the journey, the
+    version and the last email step they were sent."""
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, related_name="conversion")
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="conversions", db_index=False)
+    version = models.ForeignKey(JourneyVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    contact = models.ForeignKey("contacts.Contact", on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey("contacts.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    email_node_id = models.CharField(_("last email step"), max_length=100, blank=True)
+    converted_at = models.DateTimeField(_("converted at"))
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+        ordering = ["-converted_at"]
+        indexes = [models.Index(fields=["journey", "converted_at"], name="conversion_journey_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} converted in {self.journey_id}"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook step's request, stored with the step and sent by a task with retries.
+
+    Unique per (enrollment, step number): a step run twice cannot call the other system twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="webhooks", db_index=False)
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    node_id = models.CharField(_("step"), max_length=100)
+    seq = models.PositiveIntegerField(_("step number"))
+    url = models.URLField(_("URL"), max_length=2000)
+    method = models.CharField(_("method"), max_length=10)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    body = models.TextField(_("body"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["enrollment", "seq"], name="webhook_once_per_step")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="webhook_due_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url}"
 
 
 class EmailContent(models.Model):
@@ -203,7 +346,7 @@ class OutboundMessage(models.Model):
     """An email as it will be (or was) sent: rendered first, delivered by the sender afterwards.
 
     A journey's email is created in the same transaction as the step that sends it, and is
-    unique per (enrollment, node): a retried or crashed step can never queue it twice.
+    unique per (enrollment, step number): a retried or crashed step can never queue it twice.
     """
 
     class Kind(models.TextChoices):
@@ -245,6 +388,9 @@ class OutboundMessage(models.Model):
     enrollment = models.ForeignKey(
         Enrollment, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
     )
+    # The enrollment's step number that queued it: a loop back through the same send step sends
+    # again, a step that runs twice does not.
+    seq = models.PositiveIntegerField(_("step number"), default=0)
     language = models.CharField(_("language"), max_length=10, blank=True)
     to_email = models.EmailField(_("to"), max_length=254)
     from_email = models.CharField(_("from"), max_length=400)
@@ -269,7 +415,7 @@ class OutboundMessage(models.Model):
             # A constraint rather than unique=True: no second, LIKE-ready index on PostgreSQL.
             models.UniqueConstraint(fields=["message_id"], name="message_id_unique"),
             models.UniqueConstraint(
-                fields=["enrollment", "node_id"],
+                fields=["enrollment", "seq"],
                 condition=models.Q(enrollment__isnull=False),
                 name="message_once_per_step",
             ),

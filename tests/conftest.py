@@ -39,6 +39,16 @@ def _static_files_without_manifest(settings: Any) -> None:
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_journey_plans() -> Iterator[None]:
+    """Each test's database starts its ids again; the executor's cache of versions must too."""
+    from journeys.executor import plans_forget
+
+    plans_forget()
+    yield
+    plans_forget()
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     """Create a user holding ``role`` (or no role with ``role=None``); password is ``PASSWORD``."""

@@ -1,12 +1,31 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from journeys.nodes.base import Category, NodeType, Reference, ReferenceField
+from journeys.nodes.base import Advance, Category, NodeType, Outcome, Reference, ReferenceField
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
+
+
+def audience_step(batch: StepBatch, *, add: bool) -> Sequence[Outcome]:
+    """Membership rows for the whole batch in one write; the provider sync sends them later."""
+    from django.utils.translation import gettext
+
+    from contacts.models import Audience
+    from contacts.services.audiences import audience_members_add, audience_members_remove
+
+    audience = Audience.objects.filter(pk=batch.config["audience"]).first()
+    if audience is None or not audience.is_active:
+        reason = gettext("The audience no longer exists or is switched off.")
+        return [Advance("next", skipped=reason)] * len(batch.enrollments)
+    change = audience_members_add if add else audience_members_remove
+    change(audience=audience, contact_ids={w.contact_id for w in batch.enrollments}, now=batch.now)
+    return [Advance("next")] * len(batch.enrollments)
 
 
 class AudienceConfig(serializers.Serializer[Any]):
@@ -24,3 +43,7 @@ class AddToAudience(NodeType):
     @classmethod
     def references(cls, config: Mapping[str, Any]) -> list[Reference]:
         return [Reference("audience", "audience", config["audience"])] if config.get("audience") else []
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        return audience_step(batch, add=True)

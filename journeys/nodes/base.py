@@ -3,18 +3,26 @@
 A node type is a class with palette metadata (``kind``, ``label``, ``description``,
 ``category``, ``icon``), its named outputs, and a ``Config`` serializer that validates the
 node's ``config`` and is described to the canvas (``describe``) so the inspector renders its
-form from it. Executing nodes is the executor's part (``execute`` on a batch of enrollments).
+form from it, and ``execute``, which the executor (``journeys/executor.py``) calls with a
+``StepBatch``: every enrollment of one version at one node that is due. It returns one outcome
+per enrollment, in order: ``Advance`` (leave by an output, perhaps recording why the action was
+skipped), ``Stay`` (come back at a time, or when woken) or ``Fail``. It runs inside the batch's
+transaction: whatever it writes commits with the step, or not at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 
 class NodeError(Exception):
@@ -42,6 +50,33 @@ class Reference:
     field: str
     to: str  # "segment", "audience", "stage", "template"
     value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Leave the node by ``output``; ``skipped`` says why its action was not done (recorded)."""
+
+    output: str = "next"
+    skipped: str = ""
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    """Stay at the node until ``until`` (run it again then), or until woken when ``None``."""
+
+    until: datetime | None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fail:
+    """The node cannot do its work for this enrollment; it ends as failed (recorded)."""
+
+    reason: str
+
+
+Outcome = Advance | Stay | Fail
 
 
 class Category:
@@ -76,6 +111,11 @@ class NodeType:
     def outputs_for(cls, config: Mapping[str, Any]) -> tuple[Output, ...]:
         """The outputs a node with this (valid) config has; fixed unless a type derives them."""
         return cls.outputs
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """One outcome per enrollment of ``batch``, in order. Passing straight on by default."""
+        return [Advance(cls.outputs[0].key if cls.outputs else "")] * len(batch.enrollments)
 
     @classmethod
     def references(cls, config: Mapping[str, Any]) -> list[Reference]:

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from contacts.rules import referenced_segments
-from journeys.nodes.base import Category, NodeType, Output, Reference, RuleField
+from contacts.models import Contact
+from contacts.rules import compile_rule, referenced_segments
+from journeys.nodes.base import Advance, Category, NodeType, Outcome, Output, Reference, RuleField
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 YES = Output("yes", _("Yes"))
 NO = Output("no", _("No"))
@@ -33,3 +38,16 @@ class Condition(NodeType):
     @classmethod
     def references(cls, config: Mapping[str, Any]) -> list[Reference]:
         return [Reference("rule", "segment", pk) for pk in sorted(referenced_segments(config.get("rule")))]
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """One query for the whole batch: which of its contacts match the rule now."""
+        from contacts.services.segments import rule_context
+
+        ids = tuple({w.contact_id for w in batch.enrollments})
+        context = dataclasses.replace(rule_context(now=batch.now), contact_ids=ids)
+        rule = batch.config.get("rule") or {"all": []}
+        matching = set(
+            Contact.objects.filter(pk__in=ids).filter(compile_rule(rule, context)).values_list("pk", flat=True)
+        )
+        return [Advance("yes" if w.contact_id in matching else "no") for w in batch.enrollments]

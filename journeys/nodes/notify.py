@@ -1,12 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from journeys.emails.rendering import template_field_check
-from journeys.nodes.base import Category, NodeType
+from journeys.nodes.base import Advance, Category, NodeType, Outcome
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 
 class NotifyConfig(serializers.Serializer[Any]):
@@ -38,3 +42,44 @@ class Notify(NodeType):
     category = Category.ACTIONS
     icon = "bell"
     Config = NotifyConfig
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """One plain-text email per colleague per contact, queued with the step."""
+        from django.utils.translation import gettext
+
+        from flowbuilder.core.languages import default_language
+        from journeys.emails.rendering import TemplateRefused
+        from journeys.emails.services.outbox import notify_queue
+        from journeys.emails.services.templates import StageNames, contact_context
+
+        config = batch.config
+        contacts = batch.contact_of()
+        stages = StageNames()
+        language = default_language()
+        journey = {"id": batch.journey.pk, "name": batch.journey.name}
+        outcomes: list[Outcome] = []
+        for walker in batch.enrollments:
+            contact = contacts.get(walker.contact_id)
+            if contact is None:
+                outcomes.append(Advance("next", skipped=gettext("The contact no longer exists.")))
+                continue
+            context = {
+                "contact": contact_context(contact, language=language, stages=stages),
+                "event": walker.event,
+                "journey": journey,
+            }
+            try:
+                rows = notify_queue(
+                    to=config.get("to") or [],
+                    subject=config.get("subject", ""),
+                    body=config.get("body", ""),
+                    context=context,
+                    now=batch.now,
+                )
+            except TemplateRefused as exc:
+                reason = gettext("The message cannot be rendered: %(reason)s") % {"reason": exc}
+                outcomes.append(Advance("next", skipped=reason))
+            else:
+                outcomes.append(Advance("next", detail={"messages": [row.message_id for row in rows]}))
+        return outcomes

@@ -1,13 +1,22 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from journeys.emails.rendering import template_field_check
-from journeys.nodes.base import Category, NodeType, Reference, ReferenceField
+from journeys.matching import local_moment, zone_of
+from journeys.nodes.base import Advance, Category, NodeType, Outcome, Reference, ReferenceField, Stay
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from journeys.executor import StepBatch
 
 
 class SendEmailConfig(serializers.Serializer[Any]):
@@ -52,3 +61,129 @@ class SendEmail(NodeType):
     @classmethod
     def references(cls, config: Mapping[str, Any]) -> list[Reference]:
         return [Reference("template", "template", config["template"])] if config.get("template") else []
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """Queue the email for the whole batch with one outbox write. Outside the journey's send
+        window the contact waits for the window to open (in their time zone); over the frequency
+        cap they wait for room, or move on without it when the step says so. Contacts who may not
+        get marketing email move on, with the reason recorded."""
+        from journeys.emails.services.outbox import QueueItem, messages_queue
+        from journeys.models import EmailTemplate, Enrollment, JourneyVersion
+
+        config = batch.config
+        template = EmailTemplate.objects.filter(pk=config["template"]).first()
+        if template is None or not template.is_active:
+            reason = gettext("The email template no longer exists or is switched off.")
+            return [Advance("next", skipped=reason)] * len(batch.enrollments)
+        contacts = batch.contact_of()
+        window = batch.plan.settings.get("send_window")
+        cap = Cap.for_contacts(contacts.keys(), now=batch.now)
+        outcomes: list[Outcome | None] = [None] * len(batch.enrollments)
+        items, places = [], {}
+        version = JourneyVersion(pk=batch.version_id, journey_id=batch.journey.pk)
+        for index, walker in enumerate(batch.enrollments):
+            contact = contacts.get(walker.contact_id)
+            if contact is None:
+                outcomes[index] = Advance("next", skipped=gettext("The contact no longer exists."))
+                continue
+            if window:
+                opens = window_opens(batch.now, window, zone_of(contact))
+                if opens > batch.now:
+                    outcomes[index] = Stay(opens, reason="send_window")
+                    continue
+            room_at = cap.room_at(contact.pk)
+            if room_at is not None:
+                if config.get("skip_if_capped"):
+                    outcomes[index] = Advance("next", skipped=cap.reason())
+                else:
+                    outcomes[index] = Stay(room_at, reason="frequency_cap")
+                continue
+            cap.count(contact.pk, batch.now)
+            places[walker.id] = index
+            items.append(
+                QueueItem(
+                    contact=contact,
+                    template=template,
+                    enrollment=Enrollment(pk=walker.id),
+                    journey=batch.journey,
+                    version=version,
+                    node_id=batch.node_id,
+                    seq=walker.seq,
+                    event=walker.event,
+                    sender_name=config.get("sender_name", ""),
+                    sender_email=config.get("sender_email", ""),
+                    subject=config.get("subject", ""),
+                )
+            )
+        for row in messages_queue(items=items, now=batch.now) if items else []:
+            index = places.pop(row.enrollment_id)  # type: ignore[arg-type]
+            detail = {"message": row.message_id}
+            outcomes[index] = Advance("next", skipped=row.skip_reason, detail=detail)
+        for index in places.values():  # queued by an earlier run of this very step
+            outcomes[index] = Advance("next")
+        return [outcome or Advance("next") for outcome in outcomes]
+
+
+def window_opens(now: datetime, window: Mapping[str, Any], zone: ZoneInfo) -> datetime:
+    """``now`` when it is inside the send window in ``zone``, else when the window next opens."""
+    start, end = _clock(window.get("start", "09:00")), _clock(window.get("end", "17:00"))
+    weekdays = set(window.get("weekdays") or range(7))
+    local = now.astimezone(zone)
+    if local.weekday() in weekdays and start <= local.time().replace(tzinfo=None) < end:
+        return now
+    for offset in range(8):
+        day = local.date() + timedelta(days=offset)
+        if day.weekday() in weekdays:
+            opens = local_moment(day, start, zone)
+            if opens > now:
+                return opens
+    return now  # no weekday at all: validation never allows it
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    hours, minutes = str(value).split(":")[:2]
+    return time(int(hours), int(minutes))
+
+
+class Cap:
+    """The frequency cap for a batch's contacts: their recent marketing emails, read once."""
+
+    def __init__(self, limit: int, days: int, sent: dict[int, list[datetime]]) -> None:
+        self.limit, self.window, self.sent = limit, timedelta(days=days), sent
+
+    @classmethod
+    def for_contacts(cls, contact_ids: Any, *, now: datetime) -> Cap:
+        from journeys.models import OutboundMessage
+
+        limit, days = settings.EMAIL_CAP_PER_CONTACT, settings.EMAIL_CAP_DAYS
+        sent: dict[int, list[datetime]] = {}
+        if limit:
+            rows = OutboundMessage.objects.filter(
+                contact_id__in=list(contact_ids),
+                kind=OutboundMessage.Kind.MARKETING,
+                status__in=[OutboundMessage.Status.QUEUED, OutboundMessage.Status.SENT],
+                created_at__gt=now - timedelta(days=days),
+            ).values_list("contact_id", "created_at")
+            for contact_id, created_at in rows:
+                sent.setdefault(contact_id, []).append(created_at)
+        return cls(limit, days, sent)
+
+    def room_at(self, contact_id: int) -> datetime | None:
+        """``None`` when the contact may get one more email now, else when they may."""
+        times = sorted(self.sent.get(contact_id, []))
+        if not self.limit or len(times) < self.limit:
+            return None
+        return times[len(times) - self.limit] + self.window
+
+    def count(self, contact_id: int, at: datetime) -> None:
+        if self.limit:
+            self.sent.setdefault(contact_id, []).append(at)
+
+    def reason(self) -> str:
+        return gettext("The contact already got %(count)s emails in %(days)s days (the frequency cap).") % {
+            "count": self.limit,
+            "days": self.window.days,
+        }

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from journeys.nodes.base import Category, NodeType, Output
+from journeys.nodes.base import Advance, Category, NodeType, Outcome, Output
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,29}")
 
@@ -50,3 +54,28 @@ class Split(NodeType):
     @classmethod
     def outputs_for(cls, config: Mapping[str, Any]) -> tuple[Output, ...]:
         return tuple(Output(b["key"], f"{b['label']} ({b['percent']} %)") for b in config.get("branches", []))
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """Sticky: a contact's branch depends only on (contact, journey, step), so they go the same
+        way every time they pass, in every version, and shares match the percentages."""
+        branches = batch.config.get("branches") or []
+        return [
+            Advance(branch_of(branches, w.contact_id, batch.journey.pk, batch.node_id), detail={})
+            for w in batch.enrollments
+        ]
+
+
+def bucket_of(contact_id: int, journey_id: int, node_id: str) -> int:
+    """0–99, uniformly spread and the same for the same (contact, journey, step)."""
+    digest = hashlib.blake2b(f"{journey_id}:{node_id}:{contact_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % 100
+
+
+def branch_of(branches: Sequence[Mapping[str, Any]], contact_id: int, journey_id: int, node_id: str) -> str:
+    bucket, upper = bucket_of(contact_id, journey_id, node_id), 0
+    for branch in branches:
+        upper += int(branch["percent"])
+        if bucket < upper:
+            return str(branch["key"])
+    return str(branches[-1]["key"]) if branches else "next"

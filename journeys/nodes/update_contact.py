@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from journeys.nodes.base import AttributeNameField, Category, NodeType, Reference, StageField
+from journeys.nodes.base import Advance, AttributeNameField, Category, NodeType, Outcome, Reference, StageField
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 
 class UpdateContactConfig(serializers.Serializer[Any]):
@@ -45,3 +48,42 @@ class UpdateContact(NodeType):
     @classmethod
     def references(cls, config: Mapping[str, Any]) -> list[Reference]:
         return [Reference("stage", "stage", config["stage"])] if config.get("stage") else []
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """Through the contacts services, so segments re-evaluate and stage changes are recorded
+        and announced (a stage trigger of another journey may start)."""
+        from django.core.exceptions import ValidationError
+
+        from contacts.models import StageChange
+        from contacts.services.contacts import contact_update
+
+        config = batch.config
+        data: dict[str, Any] = {}
+        attributes = dict(config.get("set_attributes") or {})
+        attributes.update(dict.fromkeys(config.get("remove_attributes") or []))
+        if attributes:
+            data["attributes"] = attributes
+        for name in ("add_tags", "remove_tags"):
+            if config.get(name):
+                data[name] = list(config[name])
+        if config.get("stage"):
+            data["stage"] = config["stage"]
+        contacts = batch.contact_of()
+        outcomes: list[Outcome] = []
+        source = f"journey:{batch.journey.pk}"
+        for walker in batch.enrollments:
+            contact = contacts.get(walker.contact_id)
+            if contact is None:
+                outcomes.append(Advance("next", skipped=str(_("The contact no longer exists."))))
+                continue
+            try:
+                contact_update(
+                    contact=contact, data=data, cause=StageChange.Cause.JOURNEY, source=source, now=batch.now
+                )
+            except ValidationError as exc:
+                outcomes.append(Advance("next", skipped=" ".join(exc.messages)[:300]))
+            else:
+                outcomes.append(Advance("next"))
+        batch.contacts.forget(contacts)
+        return outcomes

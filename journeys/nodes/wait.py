@@ -1,25 +1,40 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import time
-from typing import Any
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from journeys.matching import (
+    add_local_days,
+    as_date_or_moment,
+    contact_date_value,
+    filters_match,
+    local_moment,
+    next_local_time,
+    zone_of,
+)
 from journeys.nodes.base import (
     NEXT,
     TIME_UNITS,
     UNIT_SECONDS,
     WEEKDAYS,
+    Advance,
     AttributeNameField,
     Category,
     EventNameField,
     NodeType,
+    Outcome,
     Output,
     PropertyFilterSerializer,
+    Stay,
     show_if,
 )
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch, Walker
 
 MODES = [
     ("duration", _("For a while")),
@@ -105,3 +120,100 @@ class Wait(NodeType):
         if config.get("mode", "duration") == "duration" and config.get("amount", 1) == 0:
             return [("amount", str(_("A wait of 0 continues at once.")))]
         return []
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """Continue once the wait is over, counted from when the contact reached the step (so a
+        retried step waits no longer); days and weeks are calendar days in the contact's time
+        zone, so "2 days" after 09:00 is 09:00 across a DST change."""
+        config = batch.config
+        mode = config.get("mode", "duration")
+        if mode == "event":
+            return _event_outcomes(batch)
+        if mode == "duration" and (config.get("unit") in ("seconds", "minutes", "hours") or not config.get("amount")):
+            wait = timedelta(seconds=int(config.get("amount", 1)) * UNIT_SECONDS[config.get("unit", "days")])
+            return [_until(batch.now, w.node_entered_at + wait) for w in batch.enrollments]
+        contacts = batch.contact_of()
+        outcomes: list[Outcome] = []
+        for walker in batch.enrollments:
+            contact = contacts.get(walker.contact_id)
+            if contact is None:
+                outcomes.append(Advance("next", skipped=str(_("The contact no longer exists."))))
+                continue
+            due = _due(config, walker, contact)
+            if due is None:
+                name = config.get("date_attribute", "")
+                reason = _("The contact has no date in %(name)s; not waiting.") % {"name": name}
+                outcomes.append(Advance("next", skipped=str(reason)))
+            else:
+                outcomes.append(_until(batch.now, due))
+        return outcomes
+
+
+def _until(now: datetime, due: datetime) -> Outcome:
+    return Advance("next") if due <= now else Stay(due)
+
+
+def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | None:
+    zone = zone_of(contact)
+    mode = config.get("mode", "duration")
+    at = _time(config.get("time"))
+    if mode == "duration":
+        days = int(config.get("amount", 1)) * (7 if config.get("unit") == "weeks" else 1)
+        return add_local_days(walker.node_entered_at, days, zone)
+    if mode == "until_time":
+        return next_local_time(walker.node_entered_at, at, zone, config.get("weekdays") or None)
+    value = as_date_or_moment(contact_date_value(contact, config.get("date_attribute", "")))
+    if value is None:
+        return None
+    offset = int(config.get("offset_days") or 0)
+    if isinstance(value, datetime):
+        return add_local_days(value, offset, zone)
+    return local_moment(value + timedelta(days=offset), at, zone)
+
+
+def _time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        hours, minutes = str(value or "09:00").split(":")[:2]
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return time(9, 0)
+
+
+def _event_outcomes(batch: StepBatch) -> list[Outcome]:
+    """``event`` when a matching event came after the contact reached the step, else ``timeout``
+    once the time is up; until then the enrollment stays (an arriving event wakes it at once)."""
+    from contacts.models import Event
+
+    config = batch.config
+    name = config.get("event", "")
+    where = config.get("where") or []
+    timeout = timedelta(
+        seconds=int(config.get("timeout_amount", 1)) * UNIT_SECONDS[config.get("timeout_unit", "hours")]
+    )
+    earliest = min(w.node_entered_at for w in batch.enrollments)
+    found: dict[int, list[tuple[datetime, int, dict[str, Any]]]] = {}
+    rows = Event.objects.filter(
+        contact_id__in={w.contact_id for w in batch.enrollments}, name=name, received_at__gte=earliest
+    ).values_list("contact_id", "received_at", "pk", "properties")
+    for contact_id, received_at, pk, properties in rows:
+        found.setdefault(contact_id, []).append((received_at, pk, properties))
+    outcomes: list[Outcome] = []
+    for walker in batch.enrollments:
+        match = next(
+            (
+                pk
+                for received_at, pk, properties in sorted(found.get(walker.contact_id, []))
+                if received_at >= walker.node_entered_at and filters_match(where, properties)
+            ),
+            None,
+        )
+        if match is not None:
+            outcomes.append(Advance("event", detail={"event": match}))
+        elif walker.node_entered_at + timeout <= batch.now:
+            outcomes.append(Advance("timeout"))
+        else:
+            outcomes.append(Stay(walker.node_entered_at + timeout))
+    return outcomes

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from journeys.nodes.base import NEXT, Category, NodeType, Output
+from journeys.nodes.base import NEXT, Advance, Category, NodeType, Outcome, Output, Stay
+
+if TYPE_CHECKING:
+    from journeys.executor import StepBatch
 
 FAILED = Output("failed", _("Failed"))
 
@@ -47,3 +51,73 @@ class Webhook(NodeType):
     icon = "webhook"
     Config = WebhookConfig
     outputs = (NEXT, FAILED)
+
+    @classmethod
+    def execute(cls, batch: StepBatch) -> Sequence[Outcome]:
+        """First visit: store the request (body personalised) and wait for its delivery; when
+        woken, leave by ``next`` (delivered) or ``failed`` (after the last attempt)."""
+        from django.db import transaction
+        from django.utils.translation import gettext
+
+        from journeys.emails.rendering import Record, TemplateRefused, compile_part, render_part
+        from journeys.emails.services.templates import StageNames, contact_context, workspace_locale
+        from journeys.models import WebhookDelivery
+        from journeys.webhooks import webhook_schedule
+
+        config = batch.config
+        known = {
+            (row.enrollment_id, row.seq): row
+            for row in WebhookDelivery.objects.filter(enrollment_id__in=[w.id for w in batch.enrollments])
+        }
+        contacts = batch.contact_of()
+        stages, body = StageNames(), compile_part(config.get("body", ""))
+        outcomes: list[Outcome] = []
+        new: list[WebhookDelivery] = []
+        for walker in batch.enrollments:
+            delivery = known.get((walker.id, walker.seq))
+            if delivery is not None:
+                if delivery.status == WebhookDelivery.Status.DELIVERED:
+                    outcomes.append(
+                        Advance("next", detail={"delivery": delivery.pk, "status": delivery.response_status})
+                    )
+                elif delivery.status == WebhookDelivery.Status.FAILED:
+                    detail = {"delivery": delivery.pk, "error": delivery.last_error[:300]}
+                    outcomes.append(Advance("failed", detail=detail))
+                else:
+                    outcomes.append(Stay(None, reason="webhook"))
+                continue
+            contact = contacts.get(walker.contact_id)
+            if contact is None:
+                outcomes.append(Advance("failed", skipped=gettext("The contact no longer exists.")))
+                continue
+            values = {
+                "contact": Record("contact", contact_context(contact, language="en", stages=stages)),
+                "event": Record("event", walker.event),
+                "journey": Record("journey", {"id": batch.journey.pk, "name": batch.journey.name}),
+                "__locale__": workspace_locale(),
+            }
+            try:
+                text = render_part(body, values)
+            except TemplateRefused as exc:
+                reason = gettext("The body cannot be rendered: %(reason)s") % {"reason": exc}
+                outcomes.append(Advance("failed", skipped=reason))
+                continue
+            new.append(
+                WebhookDelivery(
+                    enrollment_id=walker.id,
+                    journey_id=batch.journey.pk,
+                    node_id=batch.node_id,
+                    seq=walker.seq,
+                    url=config["url"],
+                    method=config.get("method", "POST"),
+                    headers=dict(config.get("headers") or {}),
+                    body=text,
+                    created_at=batch.now,
+                    next_attempt_at=batch.now,
+                )
+            )
+            outcomes.append(Stay(None, reason="webhook"))
+        if new:
+            WebhookDelivery.objects.bulk_create(new)
+            transaction.on_commit(webhook_schedule)
+        return outcomes

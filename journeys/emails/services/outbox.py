@@ -2,7 +2,7 @@
 sender (``sender.py``) delivers it afterwards.
 
 - ``messages_queue``: marketing email, usually a journey's send step. Called inside the step's
-  transaction; unique per (enrollment, step), so a step that runs twice queues nothing twice.
+  transaction; unique per (enrollment, step number), so a step that runs twice queues nothing twice.
 - ``message_test_send``: a test send from the editor (not tracked, no unsubscribe).
 - ``notify_queue``: plain-text email to colleagues (the notify step), whatever their consent.
 
@@ -58,6 +58,7 @@ class QueueItem:
     journey: Journey | None = None
     version: JourneyVersion | None = None
     node_id: str = ""
+    seq: int = 0  # the enrollment's step number: unique per enrollment
     event: Mapping[str, Any] = field(default_factory=dict)
     sender_name: str = ""
     sender_email: str = ""
@@ -138,6 +139,7 @@ class Queued:
     created_at: datetime
     next_attempt_at: datetime | None
     kind: str = OutboundMessage.Kind.MARKETING
+    seq: int = 0
     status: str = OutboundMessage.Status.QUEUED
     skip_reason: str = ""
     language: str = ""
@@ -162,7 +164,7 @@ def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -
     address), contacts a ``skip`` template lacks a value for, and renders the template cannot do
     (``{{ 1 / 0 }}``, something the sandbox refuses) get a row with status ``skipped`` and the
     reason, so "why didn't they get it?" has an answer. A journey step's email is stored once per
-    (enrollment, step) however often the step runs: an item whose row exists is left out (and
+    (enrollment, step number) however often the step runs: an item whose row exists is left out (and
     the unique constraint refuses a concurrent duplicate). Delivery is scheduled on commit.
     """
     now = now or timezone.now()
@@ -183,18 +185,18 @@ def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -
 
 
 def _new_only(items: Sequence[QueueItem]) -> list[QueueItem]:
-    """``items`` less those whose (enrollment, step) already has a message, or comes earlier in
+    """``items`` less those whose (enrollment, step number) already has a message, or comes earlier in
     ``items``: one query for the batch."""
     enrollments = {item.enrollment.pk for item in items if item.enrollment is not None}
     seen = (
-        set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "node_id"))
+        set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "seq"))
         if enrollments
         else set()
     )
     fresh = []
     for item in items:
         if item.enrollment is not None:
-            key = (item.enrollment.pk, item.node_id)
+            key = (item.enrollment.pk, item.seq)
             if key in seen:
                 continue
             seen.add(key)
@@ -223,6 +225,7 @@ def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, 
         version_id=item.version.pk if item.version else None,
         node_id=item.node_id,
         enrollment_id=item.enrollment.pk if item.enrollment else None,
+        seq=item.seq,
         to_email=contact.email or "",
         from_email=_sender(template, item.sender_name, item.sender_email),
         reply_to=template.reply_to,
