@@ -32,6 +32,7 @@ from contacts.models import Contact, Event, LifecycleStage, SegmentChange, Stage
 from journeys.executor import WALKER_FIELDS, Plan, StepLog, Walker, drain_schedule, plans_for, walkers_save
 from journeys.matching import (
     as_date_or_moment,
+    clock_time,
     contact_date_value,
     filters_match,
     local_moment,
@@ -141,22 +142,21 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
             )
         )
     if rows:
-        before = _count_keys(keys)
-        Enrollment.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-        created = _count_keys(keys) - before
-        report.entered = created
-        if len(rows) > created:
-            report.refused["duplicate"] = report.refused.get("duplicate", 0) + len(rows) - created
-        if created:
+        # Occurrences enrolled before (a retried request, an event seen twice) are left out with
+        # one query; the unique constraint still refuses what a concurrent writer adds meanwhile.
+        stored = set(
+            Enrollment.objects.filter(
+                journey_id__in=journey_ids, trigger_key__in={row.trigger_key for row in rows}
+            ).values_list("journey_id", "trigger_key")
+        )
+        fresh = [row for row in rows if (row.journey_id, row.trigger_key) not in stored]
+        if len(rows) > len(fresh):
+            report.refused["duplicate"] = report.refused.get("duplicate", 0) + len(rows) - len(fresh)
+        Enrollment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
+        report.entered = len(fresh)
+        if fresh:
             transaction.on_commit(drain_schedule)
     return report
-
-
-def _count_keys(keys: set[tuple[int, str]]) -> int:
-    query = Q()
-    for journey_id, key in keys:
-        query |= Q(journey_id=journey_id, trigger_key=key[:200])
-    return Enrollment.objects.filter(query).count() if keys else 0
 
 
 # --- announcements from the contacts app ----------------------------------------------------------
@@ -371,12 +371,13 @@ def journey_enroll(
         raise ValidationError({"journey": [_("The journey has no trigger.")]})
     node = next((t for t in triggers if (t.get("config") or {}).get("kind") == "manual"), triggers[0])
     key = key or uuid.uuid4().hex
-    existing = set(Contact.objects.filter(pk__in=set(contact_ids)).values_list("pk", flat=True))
+    wanted = set(contact_ids)  # read once: it may be a generator
+    existing = set(Contact.objects.filter(pk__in=wanted).values_list("pk", flat=True))
     report = enrollments_create(
         [Candidate(journey, plan, node["id"], pk, f"manual:{key}:{pk}", {"kind": "manual"}) for pk in sorted(existing)],
         now=now,
     )
-    missing = len(set(contact_ids) - existing)
+    missing = len(wanted - existing)
     if missing:
         report.refused["no_such_contact"] = missing
     return report
@@ -407,12 +408,10 @@ def date_triggers_scan(*, now: datetime | None = None, lookback: timedelta = tim
 def _dates_due(
     config: Mapping[str, Any], *, now: datetime, lookback: timedelta
 ) -> Iterable[tuple[int, date, dict[str, Any]]]:
-    from journeys.nodes.wait import _time
-
     name = config["date_attribute"]
     offset = int(config.get("offset_days") or 0)
     yearly = config.get("repeat") == "yearly"
-    at = _time(config.get("time_of_day"))
+    at = clock_time(config.get("time_of_day"))
     field_name = name if name in ("created_at", "last_seen_at", "first_order_at", "last_order_at") else None
     contacts = Contact.objects.only("pk", "timezone", "attributes", *([field_name] if field_name else []))
     contacts = contacts.filter(

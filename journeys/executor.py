@@ -181,7 +181,6 @@ class StepBatch:
     node: Mapping[str, Any]
     enrollments: list[Walker]
     contacts: Contacts
-    dry_run: bool = False
 
     @property
     def config(self) -> Mapping[str, Any]:
@@ -313,7 +312,8 @@ class Run:
     def walk(self, walkers: Sequence[Walker]) -> None:
         plans = plans_for(w.version_id for w in walkers)
         journey_ids = {w.journey_id for w in walkers} - self.journeys.keys()
-        self.journeys.update(Journey.objects.in_bulk(journey_ids))
+        # Name and id are all steps use; the draft graph can be large and is not needed here.
+        self.journeys.update(Journey.objects.only("pk", "name").in_bulk(journey_ids))
         pending: dict[tuple[int, str], list[Walker]] = {}
         for walker in walkers:
             pending.setdefault((walker.version_id, walker.node_id), []).append(walker)
@@ -460,8 +460,8 @@ def executor_drain(
     return report
 
 
-def next_due(*, now: datetime) -> datetime | None:
-    """When the next enrollment of an active journey comes due (``now`` or earlier if one is due)."""
+def next_due() -> datetime | None:
+    """When the next enrollment of an active journey comes due (in the past if one is due)."""
     return (
         Enrollment.objects.filter(state=Enrollment.State.ACTIVE, due_at__isnull=False, journey__status="active")
         .order_by("due_at")

@@ -91,6 +91,17 @@ def filters_match(where: Sequence[Mapping[str, Any]] | None, properties: Mapping
     return all(filter_matches(condition, properties or {}) for condition in where or ())
 
 
+def clock_time(value: Any, default: time = time(9, 0)) -> time:
+    """A config time (``"09:30"`` or a ``time``) as a ``time``; ``default`` when unreadable."""
+    if isinstance(value, time):
+        return value
+    try:
+        hours, minutes = str(value).split(":")[:2]
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return default
+
+
 def zone_of(contact: Contact) -> ZoneInfo:
     """The contact's time zone, else the workspace's."""
     try:

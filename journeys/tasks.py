@@ -30,7 +30,7 @@ def executor_tick() -> dict[str, int]:
     deadline = time.monotonic() + settings.EXECUTOR_TICK_SECONDS
     total = {"batches": 0, "enrollments": 0, "steps": 0, "failed": 0}
     while time.monotonic() < deadline:
-        due = next_due(now=timezone.now())
+        due = next_due()
         if due is not None and due <= timezone.now():
             report = executor_drain(time_limit=max(1.0, deadline - time.monotonic())).as_dict()
             total = {key: total[key] + report[key] for key in total}

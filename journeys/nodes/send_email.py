@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from journeys.emails.rendering import template_field_check
-from journeys.matching import local_moment, zone_of
+from journeys.matching import clock_time, local_moment, zone_of
 from journeys.nodes.base import Advance, Category, NodeType, Outcome, Reference, ReferenceField, Stay
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class SendEmail(NodeType):
 
 def window_opens(now: datetime, window: Mapping[str, Any], zone: ZoneInfo) -> datetime:
     """``now`` when it is inside the send window in ``zone``, else when the window next opens."""
-    start, end = _clock(window.get("start", "09:00")), _clock(window.get("end", "17:00"))
+    start, end = clock_time(window.get("start")), clock_time(window.get("end"), time(17, 0))
     weekdays = set(window.get("weekdays") or range(7))
     local = now.astimezone(zone)
     if local.weekday() in weekdays and start <= local.time().replace(tzinfo=None) < end:
@@ -139,13 +139,6 @@ def window_opens(now: datetime, window: Mapping[str, Any], zone: ZoneInfo) -> da
             if opens > now:
                 return opens
     return now  # no weekday at all: validation never allows it
-
-
-def _clock(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    hours, minutes = str(value).split(":")[:2]
-    return time(int(hours), int(minutes))
 
 
 class Cap:

@@ -60,10 +60,7 @@ class Split(NodeType):
         """Sticky: a contact's branch depends only on (contact, journey, step), so they go the same
         way every time they pass, in every version, and shares match the percentages."""
         branches = batch.config.get("branches") or []
-        return [
-            Advance(branch_of(branches, w.contact_id, batch.journey.pk, batch.node_id), detail={})
-            for w in batch.enrollments
-        ]
+        return [Advance(branch_of(branches, w.contact_id, batch.journey.pk, batch.node_id)) for w in batch.enrollments]
 
 
 def bucket_of(contact_id: int, journey_id: int, node_id: str) -> int:

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from journeys.matching import (
     add_local_days,
     as_date_or_moment,
+    clock_time,
     contact_date_value,
     filters_match,
     local_moment,
@@ -157,7 +158,7 @@ def _until(now: datetime, due: datetime) -> Outcome:
 def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | None:
     zone = zone_of(contact)
     mode = config.get("mode", "duration")
-    at = _time(config.get("time"))
+    at = clock_time(config.get("time"))
     if mode == "duration":
         days = int(config.get("amount", 1)) * (7 if config.get("unit") == "weeks" else 1)
         return add_local_days(walker.node_entered_at, days, zone)
@@ -170,16 +171,6 @@ def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | 
     if isinstance(value, datetime):
         return add_local_days(value, offset, zone)
     return local_moment(value + timedelta(days=offset), at, zone)
-
-
-def _time(value: Any) -> time:
-    if isinstance(value, time):
-        return value
-    try:
-        hours, minutes = str(value or "09:00").split(":")[:2]
-        return time(int(hours), int(minutes))
-    except ValueError:
-        return time(9, 0)
 
 
 def _event_outcomes(batch: StepBatch) -> list[Outcome]:
