@@ -338,7 +338,7 @@ def graph_check(graph: Mapping[str, Any]) -> CheckResult:
         if node_id not in reachable:
             result.errors.append(Problem("unreachable", _("No trigger leads to this step."), node_id=node_id))
 
-    for cycle in _loops_without_pause(nodes, outgoing, types):
+    for cycle in _loops_without_pause(nodes, outgoing, types, result.configs):
         for node_id in cycle:
             result.errors.append(
                 Problem(
@@ -388,10 +388,18 @@ def _reachable(starts: Iterable[str], outgoing: Mapping[str, list[str]]) -> set[
 
 
 def _loops_without_pause(
-    nodes: Mapping[str, Any], outgoing: Mapping[str, list[str]], types: Mapping[str, type[NodeType]]
+    nodes: Mapping[str, Any],
+    outgoing: Mapping[str, list[str]],
+    types: Mapping[str, type[NodeType]],
+    configs: Mapping[str, Mapping[str, Any]],
 ) -> list[list[str]]:
-    """Strongly connected groups of steps (Tarjan, iterative) made only of steps that do not pause."""
-    busy = {node_id for node_id in nodes if not types[node_id].pauses}
+    """Strongly connected groups of steps (Tarjan, iterative) made only of steps that do not
+    pause (a wait of 0 does not)."""
+    busy = {
+        node_id
+        for node_id in nodes
+        if not types[node_id].pauses_for(configs.get(node_id, nodes[node_id].get("config") or {}))
+    }
     graph = {node_id: [t for t in outgoing.get(node_id, []) if t in busy] for node_id in busy}
     index: dict[str, int] = {}
     low: dict[str, int] = {}

@@ -142,12 +142,14 @@ def as_date_or_moment(value: Any) -> date | datetime | None:
 
 
 def local_moment(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """``day`` at ``at`` in ``zone`` (a time DST skips moves forward; a repeated one takes the first)."""
+    """``day`` at ``at`` in ``zone`` (a time DST skips moves forward by the gap, 02:30 → 03:30;
+    a repeated one takes the first)."""
     naive = datetime.combine(day, at)
     moment = naive.replace(tzinfo=zone)
-    # A time that does not exist (spring forward) round-trips to another wall time: shift it.
+    # A time that does not exist (spring forward) is read with the offset before the change
+    # (fold=0), so its instant already is that wall time moved forward by the gap: normalise it.
     if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        moment = (moment.astimezone(UTC) + timedelta(hours=1)).astimezone(zone)
+        moment = moment.astimezone(UTC).astimezone(zone)
     return moment
 
 

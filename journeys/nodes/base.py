@@ -108,6 +108,12 @@ class NodeType:
     pauses: ClassVar[bool] = False
 
     @classmethod
+    def pauses_for(cls, config: Mapping[str, Any]) -> bool:
+        """Whether a node with this config makes contacts wait (``pauses`` unless a type decides
+        by its config: a wait of 0 does not)."""
+        return cls.pauses
+
+    @classmethod
     def outputs_for(cls, config: Mapping[str, Any]) -> tuple[Output, ...]:
         """The outputs a node with this (valid) config has; fixed unless a type derives them."""
         return cls.outputs

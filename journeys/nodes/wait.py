@@ -113,6 +113,10 @@ class Wait(NodeType):
     pauses = True
 
     @classmethod
+    def pauses_for(cls, config: Mapping[str, Any]) -> bool:
+        return not (config.get("mode", "duration") == "duration" and config.get("amount", 1) == 0)
+
+    @classmethod
     def outputs_for(cls, config: Mapping[str, Any]) -> tuple[Output, ...]:
         return (EVENT, TIMEOUT) if config.get("mode") == "event" else (NEXT,)
 
@@ -131,8 +135,7 @@ class Wait(NodeType):
         mode = config.get("mode", "duration")
         if mode == "event":
             return _event_outcomes(batch)
-        if mode == "duration" and (config.get("unit") in ("seconds", "minutes", "hours") or not config.get("amount")):
-            wait = timedelta(seconds=int(config.get("amount", 1)) * UNIT_SECONDS[config.get("unit", "days")])
+        if (wait := fixed_wait(config)) is not None:
             return [_until(batch.now, w.node_entered_at + wait) for w in batch.enrollments]
         contacts = batch.contact_of()
         outcomes: list[Outcome] = []
@@ -155,15 +158,31 @@ def _until(now: datetime, due: datetime) -> Outcome:
     return Advance("next") if due <= now else Stay(due)
 
 
-def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | None:
+def fixed_wait(config: Mapping[str, Any]) -> timedelta | None:
+    """How long a wait lasts when that does not depend on the contact (seconds, minutes and hours,
+    or 0 of anything); ``None`` for calendar days and weeks, times, dates and events."""
+    if config.get("mode", "duration") != "duration":
+        return None
+    if config.get("unit") in ("seconds", "minutes", "hours") or not config.get("amount"):
+        return timedelta(seconds=int(config.get("amount", 1)) * UNIT_SECONDS[config.get("unit", "days")])
+    return None
+
+
+def wait_due(config: Mapping[str, Any], *, entered_at: datetime, contact: Any) -> datetime | None:
+    """When a wait (not for an event) that the contact reached at ``entered_at`` is over; ``None``
+    when it waits for a date the contact does not have. Reads nothing: the step and a journey dry
+    run decide with it."""
+    wait = fixed_wait(config)
+    if wait is not None:
+        return entered_at + wait
     zone = zone_of(contact)
     mode = config.get("mode", "duration")
     at = clock_time(config.get("time"))
     if mode == "duration":
         days = int(config.get("amount", 1)) * (7 if config.get("unit") == "weeks" else 1)
-        return add_local_days(walker.node_entered_at, days, zone)
+        return add_local_days(entered_at, days, zone)
     if mode == "until_time":
-        return next_local_time(walker.node_entered_at, at, zone, config.get("weekdays") or None)
+        return next_local_time(entered_at, at, zone, config.get("weekdays") or None)
     value = as_date_or_moment(contact_date_value(contact, config.get("date_attribute", "")))
     if value is None:
         return None
@@ -171,6 +190,15 @@ def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | 
     if isinstance(value, datetime):
         return add_local_days(value, offset, zone)
     return local_moment(value + timedelta(days=offset), at, zone)
+
+
+def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | None:
+    return wait_due(config, entered_at=walker.node_entered_at, contact=contact)
+
+
+def event_timeout(config: Mapping[str, Any]) -> timedelta:
+    """How long a wait for an event waits before it gives up (leaving by ``timeout``)."""
+    return timedelta(seconds=int(config.get("timeout_amount", 1)) * UNIT_SECONDS[config.get("timeout_unit", "hours")])
 
 
 def _event_outcomes(batch: StepBatch) -> list[Outcome]:
@@ -181,9 +209,7 @@ def _event_outcomes(batch: StepBatch) -> list[Outcome]:
     config = batch.config
     name = config.get("event", "")
     where = config.get("where") or []
-    timeout = timedelta(
-        seconds=int(config.get("timeout_amount", 1)) * UNIT_SECONDS[config.get("timeout_unit", "hours")]
-    )
+    timeout = event_timeout(config)
     earliest = min(w.node_entered_at for w in batch.enrollments)
     found: dict[int, list[tuple[datetime, int, dict[str, Any]]]] = {}
     rows = Event.objects.filter(

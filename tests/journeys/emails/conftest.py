@@ -53,6 +53,7 @@ class Handler:
     answers: dict[str, str] = field(default_factory=dict)
     data_answer: str = ""  # answer DATA with this instead of accepting
     mail_answer: str = ""  # answer MAIL FROM with this instead of accepting
+    port: int = 0  # where it listens
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if self.mail_answer:
@@ -86,7 +87,8 @@ def _free_port() -> int:
 def smtp_server(settings: Any) -> Iterator[Handler]:
     """A real SMTP server on loopback; the app's settings point at it for the test."""
     handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    handler.port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=handler.port)
     controller.start()
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
