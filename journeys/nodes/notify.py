@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -51,24 +51,21 @@ class Notify(NodeType):
         from flowbuilder.core.languages import default_language
         from journeys.emails.rendering import TemplateRefused
         from journeys.emails.services.outbox import notify_queue
-        from journeys.emails.services.templates import StageNames, contact_context
+        from journeys.emails.services.templates import StageNames
 
         config = batch.config
         contacts = batch.contact_of()
         stages = StageNames()
         language = default_language()
-        journey = {"id": batch.journey.pk, "name": batch.journey.name}
         outcomes: list[Outcome] = []
         for walker in batch.enrollments:
             contact = contacts.get(walker.contact_id)
             if contact is None:
                 outcomes.append(Advance("next", skipped=gettext("The contact no longer exists.")))
                 continue
-            context = {
-                "contact": contact_context(contact, language=language, stages=stages),
-                "event": walker.event,
-                "journey": journey,
-            }
+            context = notify_context(
+                contact, event=walker.event, journey=batch.journey, language=language, stages=stages
+            )
             try:
                 rows = notify_queue(
                     to=config.get("to") or [],
@@ -83,3 +80,17 @@ class Notify(NodeType):
             else:
                 outcomes.append(Advance("next", detail={"messages": [row.message_id for row in rows]}))
         return outcomes
+
+
+def notify_context(
+    contact: Any, *, event: Mapping[str, Any], journey: Any, language: str, stages: Any = None
+) -> dict[str, Any]:
+    """What a notification's subject and body render with: ``contact``, ``event`` (the trigger's
+    properties) and ``journey``. Reads nothing but stage names."""
+    from journeys.emails.services.templates import StageNames, contact_context
+
+    return {
+        "contact": contact_context(contact, language=language, stages=stages or StageNames()),
+        "event": dict(event),
+        "journey": {"id": journey.pk, "name": journey.name},
+    }

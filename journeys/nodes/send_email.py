@@ -16,7 +16,9 @@ from journeys.nodes.base import Advance, Category, NodeType, Outcome, Reference,
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from contacts.models import Contact
     from journeys.executor import StepBatch
+    from journeys.models import EmailTemplate
 
 
 class SendEmailConfig(serializers.Serializer[Any]):
@@ -69,12 +71,11 @@ class SendEmail(NodeType):
         cap they wait for room, or move on without it when the step says so. Contacts who may not
         get marketing email move on, with the reason recorded."""
         from journeys.emails.services.outbox import QueueItem, messages_queue
-        from journeys.models import EmailTemplate, Enrollment, JourneyVersion
+        from journeys.models import JourneyVersion
 
         config = batch.config
-        template = EmailTemplate.objects.filter(pk=config["template"]).first()
-        if template is None or not template.is_active:
-            reason = gettext("The email template no longer exists or is switched off.")
+        template, reason = template_for(config)
+        if template is None:
             return [Advance("next", skipped=reason)] * len(batch.enrollments)
         contacts = batch.contact_of()
         window = batch.plan.settings.get("send_window")
@@ -87,17 +88,11 @@ class SendEmail(NodeType):
             if contact is None:
                 outcomes[index] = Advance("next", skipped=gettext("The contact no longer exists."))
                 continue
-            if window:
-                opens = window_opens(batch.now, window, zone_of(contact))
-                if opens > batch.now:
-                    outcomes[index] = Stay(opens, reason="send_window")
-                    continue
-            room_at = cap.room_at(contact.pk)
-            if room_at is not None:
-                if config.get("skip_if_capped"):
-                    outcomes[index] = Advance("next", skipped=cap.reason())
-                else:
-                    outcomes[index] = Stay(room_at, reason="frequency_cap")
+            held = send_held(
+                now=batch.now, window=window, contact=contact, cap=cap, skip_if_capped=config.get("skip_if_capped")
+            )
+            if held is not None:
+                outcomes[index] = held
                 continue
             cap.count(contact.pk, batch.now)
             places[walker.id] = index
@@ -105,7 +100,7 @@ class SendEmail(NodeType):
                 QueueItem(
                     contact=contact,
                     template=template,
-                    enrollment=Enrollment(pk=walker.id),
+                    enrollment_id=walker.id,
                     journey=batch.journey,
                     version=version,
                     node_id=batch.node_id,
@@ -123,6 +118,35 @@ class SendEmail(NodeType):
         for index in places.values():  # queued by an earlier run of this very step
             outcomes[index] = Advance("next")
         return [outcome or Advance("next") for outcome in outcomes]
+
+
+def template_for(config: Mapping[str, Any]) -> tuple[EmailTemplate | None, str]:
+    """The step's template, or ``None`` and why not when it no longer exists or is switched off."""
+    from journeys.models import EmailTemplate
+
+    template = EmailTemplate.objects.filter(pk=config["template"]).first()
+    if template is None or not template.is_active:
+        return None, gettext("The email template no longer exists or is switched off.")
+    return template, ""
+
+
+def send_held(
+    *, now: datetime, window: Mapping[str, Any] | None, contact: Contact, cap: Cap, skip_if_capped: Any
+) -> Outcome | None:
+    """Why the email cannot go to ``contact`` at ``now``: ``Stay`` until the journey's send window
+    next opens in their time zone, or until the frequency cap has room (``Advance`` skipped instead
+    with ``skip_if_capped``); ``None`` when it may go now. Reads nothing: the step and a journey dry
+    run decide with it."""
+    if window:
+        opens = window_opens(now, window, zone_of(contact))
+        if opens > now:
+            return Stay(opens, reason="send_window")
+    room_at = cap.room_at(contact.pk)
+    if room_at is not None:
+        if skip_if_capped:
+            return Advance("next", skipped=cap.reason())
+        return Stay(room_at, reason="frequency_cap")
+    return None
 
 
 def window_opens(now: datetime, window: Mapping[str, Any], zone: ZoneInfo) -> datetime:

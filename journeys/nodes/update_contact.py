@@ -58,17 +58,7 @@ class UpdateContact(NodeType):
         from contacts.models import StageChange
         from contacts.services.contacts import contact_update
 
-        config = batch.config
-        data: dict[str, Any] = {}
-        attributes = dict(config.get("set_attributes") or {})
-        attributes.update(dict.fromkeys(config.get("remove_attributes") or []))
-        if attributes:
-            data["attributes"] = attributes
-        for name in ("add_tags", "remove_tags"):
-            if config.get(name):
-                data[name] = list(config[name])
-        if config.get("stage"):
-            data["stage"] = config["stage"]
+        data = contact_changes(batch.config)
         contacts = batch.contact_of()
         outcomes: list[Outcome] = []
         source = f"journey:{batch.journey.pk}"
@@ -87,3 +77,19 @@ class UpdateContact(NodeType):
                 outcomes.append(Advance("next"))
         batch.contacts.forget(contacts)
         return outcomes
+
+
+def contact_changes(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The step's settings as ``contact_update`` data: ``attributes`` (a removed one as ``None``),
+    ``add_tags``, ``remove_tags`` and ``stage``, each only when the step changes it."""
+    data: dict[str, Any] = {}
+    attributes = dict(config.get("set_attributes") or {})
+    attributes.update(dict.fromkeys(config.get("remove_attributes") or []))
+    if attributes:
+        data["attributes"] = attributes
+    for name in ("add_tags", "remove_tags"):
+        if config.get(name):
+            data[name] = list(config[name])
+    if config.get("stage"):
+        data["stage"] = config["stage"]
+    return data

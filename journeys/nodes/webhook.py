@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
@@ -59,8 +59,8 @@ class Webhook(NodeType):
         from django.db import transaction
         from django.utils.translation import gettext
 
-        from journeys.emails.rendering import Record, TemplateRefused, compile_part, render_part
-        from journeys.emails.services.templates import StageNames, contact_context, workspace_locale
+        from journeys.emails.rendering import TemplateRefused, compile_part, render_part
+        from journeys.emails.services.templates import StageNames
         from journeys.models import WebhookDelivery
         from journeys.webhooks import webhook_schedule
 
@@ -90,12 +90,7 @@ class Webhook(NodeType):
             if contact is None:
                 outcomes.append(Advance("failed", skipped=gettext("The contact no longer exists.")))
                 continue
-            values = {
-                "contact": Record("contact", contact_context(contact, language="en", stages=stages)),
-                "event": Record("event", walker.event),
-                "journey": Record("journey", {"id": batch.journey.pk, "name": batch.journey.name}),
-                "__locale__": workspace_locale(),
-            }
+            values = webhook_values(contact, event=walker.event, journey=batch.journey, stages=stages)
             try:
                 text = render_part(body, values)
             except TemplateRefused as exc:
@@ -121,3 +116,17 @@ class Webhook(NodeType):
             WebhookDelivery.objects.bulk_create(new)
             transaction.on_commit(webhook_schedule)
         return outcomes
+
+
+def webhook_values(contact: Any, *, event: Mapping[str, Any], journey: Any, stages: Any = None) -> dict[str, Any]:
+    """What a webhook body renders with: ``contact``, ``event`` (the trigger's properties) and
+    ``journey``, in the workspace's language and time zone. Reads nothing but stage names."""
+    from journeys.emails.rendering import Record
+    from journeys.emails.services.templates import StageNames, contact_context, workspace_locale
+
+    return {
+        "contact": Record("contact", contact_context(contact, language="en", stages=stages or StageNames())),
+        "event": Record("event", dict(event)),
+        "journey": Record("journey", {"id": journey.pk, "name": journey.name}),
+        "__locale__": workspace_locale(),
+    }

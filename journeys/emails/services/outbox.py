@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact
 from flowbuilder.core.languages import language_normalise
+from flowbuilder.core.lookups import rows_for_ids
 from journeys.emails import tracking
 from journeys.emails.rendering import Locale, Record, Rendered, TemplateRefused, compile_part, render, render_part
 from journeys.emails.services.templates import (
@@ -42,7 +43,7 @@ from journeys.emails.services.templates import (
     template_preview,
     workspace_locale,
 )
-from journeys.models import EmailTemplate, Enrollment, Journey, JourneyVersion, OutboundMessage
+from journeys.models import EmailTemplate, Journey, JourneyVersion, OutboundMessage
 
 MESSAGE_DOMAIN = "flowbuilder.mail"
 
@@ -54,7 +55,7 @@ class QueueItem:
 
     contact: Contact
     template: EmailTemplate
-    enrollment: Enrollment | None = None
+    enrollment_id: int | None = None  # an id, not a row: a batch of 500 needs no 500 model objects
     journey: Journey | None = None
     version: JourneyVersion | None = None
     node_id: str = ""
@@ -187,16 +188,12 @@ def messages_queue(*, items: Sequence[QueueItem], now: datetime | None = None) -
 def _new_only(items: Sequence[QueueItem]) -> list[QueueItem]:
     """``items`` less those whose (enrollment, step number) already has a message, or comes earlier in
     ``items``: one query for the batch."""
-    enrollments = {item.enrollment.pk for item in items if item.enrollment is not None}
-    seen = (
-        set(OutboundMessage.objects.filter(enrollment_id__in=enrollments).values_list("enrollment_id", "seq"))
-        if enrollments
-        else set()
-    )
+    enrollments = {item.enrollment_id for item in items if item.enrollment_id is not None}
+    seen = set(rows_for_ids(OutboundMessage, "enrollment", enrollments, ("enrollment", "seq")))
     fresh = []
     for item in items:
-        if item.enrollment is not None:
-            key = (item.enrollment.pk, item.seq)
+        if item.enrollment_id is not None:
+            key = (item.enrollment_id, item.seq)
             if key in seen:
                 continue
             seen.add(key)
@@ -224,7 +221,7 @@ def _queue_row(item: QueueItem, versions: TemplateVersions, stages: StageNames, 
         journey_id=item.journey.pk if item.journey else None,
         version_id=item.version.pk if item.version else None,
         node_id=item.node_id,
-        enrollment_id=item.enrollment.pk if item.enrollment else None,
+        enrollment_id=item.enrollment_id,
         seq=item.seq,
         to_email=contact.email or "",
         from_email=_sender(template, item.sender_name, item.sender_email),
@@ -361,10 +358,7 @@ def notify_queue(
     the workspace's language and time zone. Raises ``TemplateRefused`` when they cannot be rendered.
     """
     now = now or timezone.now()
-    values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
-    values["__locale__"] = workspace_locale()
-    subject_text = " ".join(render_part(compile_part(subject), values).split())
-    body_text = render_part(compile_part(body), values)
+    subject_text, body_text = notify_render(subject=subject, body=body, context=context)
     rows = [
         OutboundMessage(
             kind=OutboundMessage.Kind.TRANSACTIONAL,
@@ -381,6 +375,21 @@ def notify_queue(
     if rows:
         transaction.on_commit(sender_schedule)
     return OutboundMessage.objects.bulk_create(rows)
+
+
+def notify_render(*, subject: str, body: str, context: Mapping[str, Any]) -> tuple[str, str]:
+    """The subject (on one line) and body of a notification rendered with ``context`` in the
+    workspace's language and time zone, stored nowhere. Raises ``TemplateRefused``."""
+    values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
+    values["__locale__"] = workspace_locale()
+    return " ".join(render_part(compile_part(subject), values).split()), render_part(compile_part(body), values)
+
+
+def message_render(*, item: QueueItem, now: datetime | None = None) -> Queued:
+    """The row ``messages_queue`` would store for ``item`` (rendered as the contact would get it,
+    or skipped with the reason), built but stored nowhere and with nothing scheduled: what a
+    journey dry run shows."""
+    return _queue_row(item, TemplateVersions([item.template]), StageNames(), now or timezone.now())
 
 
 def sender_schedule() -> None:

@@ -176,7 +176,7 @@ def test_a_journey_step_queues_its_email_once_however_often_it_runs(
     kim = make_contact("kim@example.com")
     kim_enrollment = enrollment(kim)
     item = QueueItem(
-        contact=kim, template=welcome, enrollment=kim_enrollment, journey=journey, version=version, node_id="mail"
+        contact=kim, template=welcome, enrollment_id=kim_enrollment.pk, journey=journey, version=version, node_id="mail"
     )
     first = messages_queue(items=[item, item], now=now)
     again = messages_queue(items=[item], now=now + timedelta(minutes=5))
@@ -194,7 +194,9 @@ def test_a_journey_step_queues_its_email_once_however_often_it_runs(
 def test_the_database_refuses_a_second_email_for_the_same_step(make_contact, welcome, enrollment, now):
     kim = make_contact("kim@example.com")
     kim_enrollment = enrollment(kim)
-    messages_queue(items=[QueueItem(contact=kim, template=welcome, enrollment=kim_enrollment, node_id="mail")], now=now)
+    messages_queue(
+        items=[QueueItem(contact=kim, template=welcome, enrollment_id=kim_enrollment.pk, node_id="mail")], now=now
+    )
     duplicate = OutboundMessage.objects.get()
     duplicate.pk, duplicate.message_id = None, "<other@flowbuilder.mail>"
     with pytest.raises(IntegrityError), transaction.atomic():
