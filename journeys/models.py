@@ -186,10 +186,39 @@ class Step(models.Model):
             # A step is done once: a second executor doing it again could not commit.
             models.UniqueConstraint(fields=["enrollment", "seq"], name="step_once"),
         ]
-        indexes = [models.Index(fields=["journey", "node_id", "outcome"], name="step_node_idx")]
 
     def __str__(self) -> str:
         return f"{self.enrollment_id} #{self.seq} {self.node_id} {self.outcome}"
+
+
+class StepTally(models.Model):
+    """How many steps of a journey ended each way at each node: the step log counted as it is
+    written (in the same transaction), so the canvas's live counts read a few rows, not the log.
+
+    Each executor adds to its own ``shard`` (the first one no other open batch holds, by an
+    advisory lock), so batches committing at once never wait for each other's counter rows;
+    readers add the shards up. ``journeys.executor.StepLog`` is the only writer.
+    """
+
+    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+")
+    node_id = models.CharField(_("step"), max_length=100)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Step.Outcome.choices)
+    output = models.CharField(_("output"), max_length=30, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    shard = models.PositiveSmallIntegerField(default=0)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("step count")
+        verbose_name_plural = _("step counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journey", "node_id", "outcome", "output", "reason", "shard"], name="step_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journey_id} {self.node_id} {self.outcome} {self.output}: {self.count}"
 
 
 class Nudge(models.Model):
