@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from journeys.routing import websocket_urlpatterns as journeys_routes
+
+websocket_urlpatterns: list[Any] = [*journeys_routes]

@@ -13,12 +13,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from journeys import executor_admin  # noqa: F401 - registers the executor's models (enrollments, steps…)
 from journeys.emails.services.outbox import sender_schedule
 from journeys.emails.services.templates import CONTENT_FIELDS, content_check
 from journeys.models import (
     EmailTemplate,
     EmailTemplateTranslation,
-    Enrollment,
     Journey,
     JourneyVersion,
     MessageEvent,
@@ -102,16 +102,6 @@ class JourneyVersionAdmin(admin.ModelAdmin[JourneyVersion]):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin[Enrollment]):
-    list_display = ["contact", "journey", "version", "node_id", "state", "due_at", "entered_at"]
-    list_filter = ["state", "journey"]
-    search_fields = ["contact__email", "contact__external_id", "node_id", "trigger_key"]
-    list_select_related = ["contact", "journey", "version"]
-    raw_id_fields = ["contact"]
-    readonly_fields = ["journey", "version", "contact", "trigger_key", "trigger_data", "entered_at", "finished_at"]
 
 
 class _ContentChecked(forms.ModelForm):

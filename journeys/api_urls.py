@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from journeys import apis
+from journeys import apis, enrollment_apis
 from journeys.emails import apis as email_apis
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("journeys/gallery/<slug:key>/use/", apis.GalleryUseApi.as_view(), name="gallery-use"),
     path("journeys/<int:pk>/", apis.JourneyDetailApi.as_view(), name="journey"),
     path("journeys/<int:pk>/validate/", apis.JourneyValidateApi.as_view(), name="journey-validate"),
+    path("journeys/<int:pk>/dry-run/", apis.JourneyDryRunApi.as_view(), name="journey-dry-run"),
     path("journeys/<int:pk>/publish/", apis.JourneyPublishApi.as_view(), name="journey-publish"),
     path("journeys/<int:pk>/pause/", apis.JourneyPauseApi.as_view(), name="journey-pause"),
     path("journeys/<int:pk>/resume/", apis.JourneyResumeApi.as_view(), name="journey-resume"),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("journeys/<int:pk>/versions/diff/", apis.JourneyDiffApi.as_view(), name="journey-diff"),
     path("journeys/<int:pk>/versions/<int:number>/", apis.JourneyVersionApi.as_view(), name="journey-version"),
     path("journeys/<int:pk>/email-report/", email_apis.JourneyEmailReportApi.as_view(), name="journey-email-report"),
+    path("journeys/<int:pk>/enroll/", enrollment_apis.JourneyEnrollApi.as_view(), name="journey-enroll"),
+    path("contacts/<int:pk>/journeys/", enrollment_apis.ContactJourneysApi.as_view(), name="contact-journeys"),
     path("templates/", email_apis.TemplateListApi.as_view(), name="templates"),
     path("templates/variables/", email_apis.TemplateVariablesApi.as_view(), name="template-variables"),
     path("templates/preview/", email_apis.TemplateUnsavedPreviewApi.as_view(), name="template-preview-unsaved"),

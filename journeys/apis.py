@@ -7,15 +7,22 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from flowbuilder.accounts.roles import Role
-from flowbuilder.core.api import Pagination, json_object
+from flowbuilder.core.api import Pagination, error_body, json_object
 from journeys import gallery, services
+from journeys.health import journeys_health
 from journeys.journey_settings import JourneySettingsSerializer
 from journeys.models import Journey, JourneyVersion
 from journeys.nodes import node_types
@@ -107,6 +114,13 @@ class JourneySettingsSchemaApi(APIView):
         return Response(describe(JourneySettingsSerializer()))
 
 
+@extend_schema_serializer(component_name="JourneyHealth")
+class JourneyHealthOutput(serializers.Serializer[Any]):
+    stuck = serializers.IntegerField()
+    retrying = serializers.IntegerField()
+    failed = serializers.IntegerField()
+
+
 @extend_schema_serializer(component_name="Journey")
 class JourneyOutput(serializers.ModelSerializer[Journey]):
     live_version = serializers.IntegerField(source="live_version.number", allow_null=True, read_only=True)
@@ -114,9 +128,17 @@ class JourneyOutput(serializers.ModelSerializer[Journey]):
     webhook_secret_set = serializers.SerializerMethodField(
         help_text="Whether webhook steps sign their requests (the secret itself is never shown)."
     )
+    health = serializers.SerializerMethodField(
+        help_text="Enrollments that need attention: stuck (due more than 15 minutes ago while the journey is "
+        "active), retrying (a step failed and is tried again) and failed. See docs/executor.md."
+    )
 
     def get_webhook_secret_set(self, journey: Journey) -> bool:
         return bool(journey.secrets.get(services.WEBHOOK_SECRET))
+
+    @extend_schema_field(JourneyHealthOutput)
+    def get_health(self, journey: Journey) -> dict[str, int]:
+        return journeys_health(journey_ids=[journey.pk])[journey.pk]
 
     class Meta:
         model = Journey
@@ -129,6 +151,7 @@ class JourneyOutput(serializers.ModelSerializer[Journey]):
             "graph",
             "settings",
             "webhook_secret_set",
+            "health",
             "draft_saved_at",
             "created_at",
             "updated_at",
@@ -291,6 +314,108 @@ class JourneyPublishApi(APIView):
             node_map=node_map,
         )
         return Response({"version": version.number, "plan": plan.as_dict()}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_serializer(component_name="JourneyDryRunEvent")
+class DryRunEventInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+    properties = serializers.DictField(required=False, default=dict)
+
+
+@extend_schema_serializer(component_name="JourneyDryRunStep")
+class DryRunStepOutput(serializers.Serializer[Any]):
+    node_id = serializers.CharField()
+    kind = serializers.CharField(help_text="The step's type.")
+    label = serializers.CharField()  # type: ignore[assignment]
+    outcome = serializers.ChoiceField(choices=["passed", "skipped", "would_wait", "exit"])
+    output = serializers.CharField(help_text="The output it leaves by (empty for an exit).")
+    reason = serializers.CharField()
+    at = serializers.CharField(help_text="When the contact would reach it (simulated), in their time zone.")
+    due_at = serializers.CharField(allow_null=True, help_text="When the wait would be over; null: no wait.")
+    assumed = serializers.BooleanField(help_text="The output depends on the future and was assumed.")
+    email = serializers.DictField(allow_null=True)
+    webhook = serializers.DictField(allow_null=True)
+    notify = serializers.DictField(allow_null=True)
+    changes = serializers.DictField(allow_null=True)
+
+
+class JourneyDryRunApi(APIView):
+    """Walk the draft (or a version) for one contact: the path, the waits and the emails, with
+    nothing stored, sent or scheduled. Viewers may: it only reads."""
+
+    write_role = Role.VIEWER  # a POST that only reads
+
+    @extend_schema_serializer(component_name="JourneyDryRunInput")
+    class Input(serializers.Serializer[Any]):
+        contact = serializers.IntegerField(required=False, min_value=1, help_text="The contact's id.")
+        email = serializers.CharField(required=False, max_length=254, help_text="Or the contact's address.")
+        version = serializers.JSONField(required=False, help_text='"draft" (default) or a version number.')
+        event = DryRunEventInput(required=False, help_text="The trigger event (default: made up from the trigger).")
+        now = serializers.DateTimeField(required=False, help_text="When the contact enters (default: now).")
+        assume = serializers.DictField(
+            child=serializers.ChoiceField(choices=["event", "timeout", "next", "failed"]),
+            required=False,
+            help_text="Step id → output for waits for an event (event/timeout) and webhooks (next/failed).",
+        )
+
+        def validate_version(self, value: Any) -> int | None:
+            if value in (None, "draft"):
+                return None
+            if isinstance(value, str) and value.isdigit():
+                value = int(value)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise serializers.ValidationError(_("Give a version number, or “draft”."))
+            return value
+
+    @extend_schema_serializer(component_name="JourneyDryRun")
+    class Output(serializers.Serializer[Any]):
+        journey_id = serializers.IntegerField()
+        version = serializers.JSONField(help_text='"draft" or the version number.')
+        contact = serializers.DictField()
+        trigger = serializers.DictField(help_text="{node_id, kind, event: {name, properties} | null, synthetic}")
+        started_at = serializers.CharField()
+        ended_at = serializers.CharField(help_text="The simulated clock at the end.")
+        ended = serializers.ChoiceField(choices=["exited", "completed", "max_steps", "invalid_graph"])
+        exit_reason = serializers.CharField()
+        path = DryRunStepOutput(many=True)
+        assumed = serializers.DictField(child=serializers.CharField())
+        warnings = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_dry_run",
+        request=Input,
+        responses={200: Output, 400: OpenApiTypes.OBJECT},
+        description="The path a contact would take through the draft (or `version`): waits shown, not waited; "
+        "emails rendered, not sent. A draft that does not validate answers 400 with the validator's `errors`.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        from journeys.dry_run import DraftInvalid, dry_run_contact, journey_dry_run
+
+        journey = get_object_or_404(Journey, pk=pk)
+        data = json_object(request, set(self.Input().fields))
+        serializer = self.Input(data=data)
+        serializer.is_valid(raise_exception=True)
+        given = serializer.validated_data
+        contact = dry_run_contact(contact_id=given.get("contact"), email=given.get("email"))
+        try:
+            result = journey_dry_run(
+                journey=journey,
+                contact=contact,
+                version=given.get("version"),
+                event=given.get("event"),
+                now=given.get("now"),
+                assume=given.get("assume"),
+            )
+        except DraftInvalid as exc:
+            body = error_body(
+                "invalid",
+                _("The draft has problems; fix them before a dry run (see “errors”)."),
+                exc.fields(),
+            )
+            body["error"].update(exc.check.as_dict())
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        return Response(self.Output(result).data)
 
 
 class JourneyStatusApi(APIView):

@@ -1,4 +1,5 @@
-"""What journeys add to the contact profile (see ``contacts.profile``): the emails they sent."""
+"""What journeys add to the contact profile (see ``contacts.profile``): the journeys the contact
+went through, step by step, and the emails they sent."""
 
 from __future__ import annotations
 
@@ -7,8 +8,36 @@ from django.http import HttpRequest
 from contacts.models import Contact
 from contacts.profile import Panel, profile_panel
 from journeys.emails.selectors import contact_messages
+from journeys.nodes import node_type
+from journeys.selectors import contact_journeys
 
 MESSAGES_SHOWN = 25
+JOURNEYS_SHOWN = 10
+STEPS_SHOWN = 40  # per journey: the latest; the API lists more
+
+
+def _icon(kind: str) -> str:
+    try:
+        return node_type(kind).icon
+    except KeyError:
+        return "workflow"
+
+
+@profile_panel
+def journeys(request: HttpRequest, contact: Contact) -> Panel:
+    """The contact's latest journeys, newest first: where they are and why, each step they took
+    (the way they went, why a step was skipped) with the email it sent, and the goal. Shown also
+    when there are none yet. A handful of queries however many journeys (see the selector)."""
+    trace = contact_journeys(contact_id=contact.pk, limit=JOURNEYS_SHOWN, steps_limit=STEPS_SHOWN)
+    enrollments = []
+    for enrollment in trace.enrollments:
+        emails = {email.seq: email for email in enrollment.emails}
+        path = [{"step": s, "email": emails.get(s.seq), "icon": _icon(s.node.kind)} for s in enrollment.steps]
+        enrollments.append({"trace": enrollment, "path": path, "icon": _icon(enrollment.current_node.kind)})
+    return {
+        "template": "journeys/contact_journeys_panel.html",
+        "context": {"enrollments": enrollments, "more": trace.more},
+    }
 
 
 @profile_panel

@@ -13,9 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from contacts.models import Audience, Segment
+from contacts.models import Audience, Contact, Segment
 from journeys.graph import (
     CheckResult,
     GraphInvalid,
@@ -426,3 +427,107 @@ def journey_import(*, document: Any, user: Any = None, name: str | None = None) 
 
 def _key(node_id: str | None, field_path: str) -> str:
     return f"graph.nodes[{node_id}].{field_path}" if node_id else field_path
+
+
+# --- enrolling by hand or through the API ------------------------------------------------------------
+
+ENROLL_LIMIT = 10_000  # contacts per request: one transaction, one entry check per contact
+
+
+@dataclass
+class EnrollResult:
+    """What an enrollment request did: ``refused`` counts by entry-rule reason (see
+    ``journeys.entries.enrollments_create``), ``unknown_contact_ids`` the ids no contact has."""
+
+    enrolled: int = 0
+    refused: dict[str, int] = field(default_factory=dict)
+    unknown_contact_ids: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "enrolled": self.enrolled,
+            "refused": sum(self.refused.values()),
+            "refused_reasons": dict(sorted(self.refused.items())),
+            "unknown": len(self.unknown_contact_ids),
+            "unknown_contact_ids": self.unknown_contact_ids,
+        }
+
+
+def _grouped(n: int) -> str:
+    return number_format(n, force_grouping=True)
+
+
+def _ids_text(ids: list[int], shown: int = 20) -> str:
+    text = ", ".join(str(pk) for pk in ids[:shown])
+    if len(ids) > shown:
+        text += " " + _("(and %(n)s more)") % {"n": len(ids) - shown}
+    return text
+
+
+def journey_contacts_enroll(
+    *,
+    journey: Journey,
+    contact_ids: list[int] | None = None,
+    segment: Segment | None = None,
+    key: str | None = None,
+    now: datetime | None = None,
+) -> EnrollResult:
+    """Enroll the given contacts, or the current members of ``segment``, in an active journey,
+    obeying its entry rules; a drain of the executor is queued on commit.
+
+    ``key`` (a request's idempotency key) makes a retry enroll nobody twice: what the first
+    request enrolled is refused the second time (``already_entered``, ``still_in`` or
+    ``duplicate``, by the journey's re-entry rule). Ids no contact has are reported, not an
+    error, unless none of them exists. ``ValidationError`` (nothing enrolled) when the journey is
+    not active, more than ``ENROLL_LIMIT`` contacts are asked for, or no given contact exists.
+    """
+    from journeys.entries import journey_enroll
+
+    if (contact_ids is None) == (segment is None):
+        raise ValidationError({"": [_("Give either contact ids or a segment.")]})
+    if journey.status != Journey.Status.ACTIVE or journey.live_version_id is None:
+        messages: dict[str, str] = {
+            Journey.Status.PAUSED: _("This journey is paused. Resume it before enrolling contacts."),
+            Journey.Status.ARCHIVED: _("This journey is archived and takes no more contacts."),
+        }
+        message = messages.get(
+            journey.status, _("This journey is not published yet. Publish it before enrolling contacts.")
+        )
+        raise ValidationError({"": [message]})
+    if segment is not None:
+        wanted = list(
+            segment.memberships.order_by("contact_id").values_list("contact_id", flat=True)[: ENROLL_LIMIT + 1]
+        )
+        if len(wanted) > ENROLL_LIMIT:
+            raise ValidationError(
+                {
+                    "segment": [
+                        _("The segment has %(count)s members; at most %(limit)s can be enrolled at once.")
+                        % {"count": _grouped(segment.memberships.count()), "limit": _grouped(ENROLL_LIMIT)}
+                    ]
+                }
+            )
+        field_name = "segment"
+    else:
+        wanted = sorted(set(contact_ids or []))
+        if len(wanted) > ENROLL_LIMIT:
+            raise ValidationError(
+                {
+                    "contact_ids": [
+                        _("At most %(limit)s contacts can be enrolled at once; this request has %(count)s.")
+                        % {"count": _grouped(len(wanted)), "limit": _grouped(ENROLL_LIMIT)}
+                    ]
+                }
+            )
+        field_name = "contact_ids"
+    existing = set(Contact.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    unknown = [pk for pk in wanted if pk not in existing]
+    if wanted and not existing:
+        raise ValidationError({field_name: [_("No contact has these ids: %(ids)s.") % {"ids": _ids_text(unknown)}]})
+    result = EnrollResult(unknown_contact_ids=unknown)
+    if existing:
+        with transaction.atomic():
+            report = journey_enroll(journey=journey, contact_ids=sorted(existing), key=key, now=now)
+        result.enrolled = report.entered
+        result.refused = {reason: n for reason, n in report.refused.items() if reason != "no_such_contact"}
+    return result

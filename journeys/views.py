@@ -25,6 +25,7 @@ from journeys import gallery, services
 from journeys.emails.apis import TemplateOutput
 from journeys.emails.selectors import template_stats
 from journeys.emails.starters import starters_for_editor
+from journeys.health import HEALTH_KINDS, STUCK_AFTER, journeys_health
 from journeys.models import EmailTemplate, Journey
 from journeys.nodes import node_type
 
@@ -79,8 +80,19 @@ def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "general_problems": problems.get("", []),
             "check": check,
             "versions": journey.versions.select_related("published_by")[:20],
+            "health": journeys_health(journey_ids=[journey.pk])[journey.pk],
+            "health_links": _health_links(request, journey),
+            "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
         },
     )
+
+
+def _health_links(request: HttpRequest, journey: Journey) -> dict[str, str]:
+    """The admin's list of the journey's stuck, retrying and failed enrollments, for those who may open it."""
+    if not (request.user.is_staff and request.user.has_perm("journeys.view_enrollment")):
+        return {}
+    base = reverse("admin:journeys_enrollment_changelist")
+    return {kind: f"{base}?journey__id__exact={journey.pk}&health={kind}" for kind in HEALTH_KINDS}
 
 
 @role_required()

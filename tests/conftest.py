@@ -50,6 +50,16 @@ def _fresh_journey_plans() -> Iterator[None]:
 
 
 @pytest.fixture
+def default_stages(db: None) -> None:
+    """The lifecycle stages the migrations seed. A test that commits (``live_server``,
+    ``transaction=True``) ends by emptying every table, seeded rows too, so a live-server test
+    that needs them after another one asks for this."""
+    from django.apps import apps
+
+    __import__("contacts.migrations.0002_default_stages", fromlist=["create"]).create(apps, None)
+
+
+@pytest.fixture
 def make_user(db: None) -> Callable[..., Any]:
     """Create a user holding ``role`` (or no role with ``role=None``); password is ``PASSWORD``."""
     counter = iter(range(1, 10_000))
