@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 
 from contacts.models import Contact
 from flowbuilder.core.retries import backoff
+from flowbuilder.core.sql import bound_cursor
 from journeys.models import Enrollment, Journey, JourneyVersion, Step, StepTally
 from journeys.nodes import node_type
 from journeys.nodes.base import Fail, NodeError, Outcome, Stay
@@ -260,7 +261,7 @@ class StepLog:
                 cursor.cursor.copy(f"COPY {table} ({', '.join(STEP_COLUMNS)}) FROM STDIN") as copy,
             ):
                 for row in self.rows:
-                    copy.write_row((*row[:9], json.dumps(row[9]), row[10]))
+                    copy.write_row((*row[:9], json.dumps(row[9]) if row[9] else "{}", row[10]))
         else:
             Step.objects.bulk_create([Step(**dict(zip(STEP_COLUMNS, row, strict=True))) for row in self.rows])
         self._tally()
@@ -309,12 +310,12 @@ def walkers_save(walkers: Sequence[Walker]) -> None:
     columns += ("exit_reason", "finished_at")
     if connection.vendor == "postgresql":
         types = ("text", "text", "timestamptz", "timestamptz", "int", "int", "text", "text", "timestamptz")
-        arrays = ", ".join(f"%s::{t}[]" for t in ("bigint", *types))
+        arrays = ", ".join(f"%b::{t}[]" for t in ("bigint", *types))  # binary: nothing quoted
         sets = ", ".join(f"{c} = v.{c}" for c in columns)
         # Only our own table and column names are formatted in; the values are parameters.
         sql = f"UPDATE {table} AS e SET {sets} FROM unnest({arrays}) AS v(id, {', '.join(columns)}) WHERE e.id = v.id"  # noqa: S608
         params = [[w.id for w in walkers]] + [[getattr(w, c) for w in walkers] for c in columns]
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:
             cursor.execute(sql, params)
         return
     sets = ", ".join(f"{c} = %s" for c in columns)

@@ -147,7 +147,9 @@ class Enrollment(models.Model):
         indexes = [
             # What the executor claims: only active enrollments, however many finished.
             models.Index(fields=["due_at"], condition=models.Q(state="active"), name="enrollment_due_idx"),
-            models.Index(fields=["version", "node_id", "state"], name="enrollment_node_idx"),
+            # Who is at a step now (publish checks, migrations, live counts): active ones only, so
+            # finishing an enrollment adds nothing to it.
+            models.Index(fields=["version", "node_id"], condition=models.Q(state="active"), name="enrollment_node_idx"),
             models.Index(fields=["contact", "journey"], name="enrollment_contact_idx"),
         ]
 

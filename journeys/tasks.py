@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
 from journeys.emails.sender import messages_send
 from journeys.entries import date_triggers_scan
-from journeys.executor import executor_drain, next_due
+from journeys.executor import executor_drain
+from journeys.ticker import ticker_watch
 from journeys.webhooks import webhooks_send
 
 
@@ -25,17 +24,16 @@ def drain_journeys() -> dict[str, int]:
 
 
 def executor_tick() -> dict[str, int]:
-    """Started every minute: for ``EXECUTOR_TICK_SECONDS`` it watches for waits coming due (one
-    indexed query a second) and runs the executor when one is, so a wait ends within ~1 s."""
-    deadline = time.monotonic() + settings.EXECUTOR_TICK_SECONDS
-    total = {"batches": 0, "enrollments": 0, "steps": 0, "failed": 0}
-    while time.monotonic() < deadline:
-        due = next_due()
-        if due is not None and due <= timezone.now():
-            report = executor_drain(time_limit=max(1.0, deadline - time.monotonic())).as_dict()
-            total = {key: total[key] + report[key] for key in total}
-            continue
-        time.sleep(1.0)
+    """Watch for waits coming due for ``EXECUTOR_TICK_SECONDS``, then hand over to the next tick
+    at once (journeys/ticker.py). A tick that finds another one watching returns at once."""
+    if not settings.EXECUTOR_TICK_SECONDS:
+        return {}
+    total = ticker_watch(seconds=settings.EXECUTOR_TICK_SECONDS)
+    if total is None:
+        return {"watching_elsewhere": 1}
+    from django_q.tasks import async_task
+
+    async_task("journeys.tasks.executor_tick", task_name="journeys.tick", group="journeys")
     return total
 
 

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from contacts.models import Audience, AudienceMember, Contact
 from contacts.providers import provider_class
 from contacts.providers.base import Member, ProviderError, email_hash
-from flowbuilder.core.lookups import rows_for_ids
 from flowbuilder.core.retries import backoff
+from flowbuilder.core.sql import bound_cursor, rows_for_ids
 
 logger = logging.getLogger(__name__)
 
@@ -136,11 +136,11 @@ def _members_insert(audience: Audience, rows: list[tuple[int, str]], *, now: dat
         AudienceMember.objects.bulk_create(objects, ignore_conflicts=True)
         return AudienceMember.objects.filter(audience=audience).count() - before
     table = AudienceMember._meta.db_table
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (audience_id, contact_id, email_hash, state, wanted, attempts, next_attempt_at, "  # noqa: S608
             "last_error, updated_at) SELECT %s, v.contact_id, v.email_hash, %s, 'in', 0, %s, '', %s "
-            "FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS v(contact_id, email_hash, n) ORDER BY v.n "
+            "FROM unnest(%b::bigint[], %b::text[]) WITH ORDINALITY AS v(contact_id, email_hash, n) ORDER BY v.n "
             "ON CONFLICT (audience_id, contact_id) DO NOTHING",
             [audience.pk, State.PENDING_ADD, now, now, [pk for pk, _h in rows], [hashed for _pk, hashed in rows]],
         )

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from contacts.models import Contact
 from flowbuilder.core.languages import language_normalise
-from flowbuilder.core.lookups import rows_for_ids
+from flowbuilder.core.sql import rows_for_ids
 from journeys.emails import tracking
 from journeys.emails.rendering import Locale, Record, Rendered, TemplateRefused, compile_part, render, render_part
 from journeys.emails.services.templates import (

@@ -6,8 +6,8 @@
 ``DATABASE_URL`` (and ``EMAIL_URL`` for ``send``) come from the environment. It prints
 ``ready`` once Django is set up, then waits for a line on stdin before it starts, so the test
 can start several at the same moment. With ``--stall-at N`` it stops inside its N-th batch, at
-the last moment before the commit (the executor: its side effects written and the enrollments'
-new places about to be; the sender: the batch handed to the SMTP server and not yet marked
+the end of the batch (the executor: its side effects and step log written, its step counts
+about to be; the sender: the batch handed to the SMTP server and not yet marked
 sent), prints ``stalled`` and waits there to be killed. It ends by printing its report as JSON.
 """
 
@@ -24,9 +24,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[3]
 
-# The statement each loop runs last in a batch before it commits.
+# A statement each loop runs late in a batch, its side effects written, before it commits.
 LAST_IN_BATCH = {
-    "drain": "UPDATE journeys_enrollment AS e SET",
+    "drain": "INSERT INTO journeys_steptally",
     "send": 'UPDATE "journeys_outboundmessage" SET "status"',
 }
 

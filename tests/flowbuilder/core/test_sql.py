@@ -1,0 +1,42 @@
+"""flowbuilder/core/sql.py: batch lookups by id, and the cursor that binds on the server."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from contacts.models import AudienceMember
+from contacts.services.audiences import audience_members_add, audience_save
+from contacts.services.contacts import contact_upsert
+from flowbuilder.core.sql import bound_cursor, rows_for_ids
+from journeys.models import Journey
+from journeys.services import journey_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rows_for_ids_returns_the_columns_of_every_row_whose_field_is_one_of_the_ids():
+    ads = audience_save(name="Ads", provider="list", config={}, secrets={})
+    other = audience_save(name="Other", provider="list", config={}, secrets={})
+    kim, _ = contact_upsert(email="kim@example.com", data={})
+    lee, _ = contact_upsert(email="lee@example.com", data={})
+    audience_members_add(audience=ads, contact_ids=[kim.pk, lee.pk])
+    audience_members_add(audience=other, contact_ids=[kim.pk])
+
+    rows = rows_for_ids(AudienceMember, "contact", [kim.pk, lee.pk, 999_999], ("contact", "wanted"), audience=ads)
+    assert sorted(rows) == [(kim.pk, "in"), (lee.pk, "in")]
+    assert sorted(rows_for_ids(AudienceMember, "contact", [kim.pk], ("audience",))) == [(ads.pk,), (other.pk,)]
+    assert rows_for_ids(AudienceMember, "contact", [], ("audience",)) == []
+
+
+def test_rows_for_ids_refuses_a_name_that_is_not_a_column():
+    with pytest.raises(TypeError, match="not a column"):
+        rows_for_ids(Journey, "id", [1], ("versions",))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the server-binding cursor is PostgreSQL's")
+def test_the_bound_cursor_works_in_the_same_transaction_as_the_orm():
+    journey = journey_create(name="Seen by both", graph={"nodes": [], "edges": []}, settings={})
+    with bound_cursor() as cursor:
+        cursor.execute("SELECT name FROM journeys_journey WHERE id = ANY(%b::int8[])", [[journey.pk, 0]])
+        assert cursor.fetchall() == [("Seen by both",)]
