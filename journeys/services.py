@@ -121,7 +121,31 @@ def journey_validate(*, journey: Journey) -> CheckResult:
         for problem in _reference_problems([("", ref) for ref in settings_references(cleaned)]):
             problem.node_id, problem.field = None, problem.field.replace("config.", "settings.", 1)
             result.errors.append(problem)
+        result.warnings += _entry_warnings(journey.draft_graph, cleaned)
     return result
+
+
+def _entry_warnings(graph: Any, settings: Mapping[str, Any]) -> list[Problem]:
+    """Triggers that come back (a yearly date) in a journey a contact may enter only once."""
+    if (settings.get("entry") or {}).get("reentry", "never") != "never":
+        return []
+    return [
+        Problem(
+            "trigger_enters_once",
+            _(
+                "This trigger comes every year, but contacts may enter the journey only once: from the "
+                "second year on nobody enters. Let contacts enter again after finishing (journey settings)."
+            ),
+            node_id=node.get("id"),
+            field="config.repeat",
+        )
+        for node in (graph or {}).get("nodes") or []
+        if isinstance(node, dict)
+        and node.get("type") == "trigger"
+        and isinstance(node.get("config"), dict)
+        and node["config"].get("kind") == "date"
+        and node["config"].get("repeat") == "yearly"
+    ]
 
 
 @dataclass
@@ -234,8 +258,9 @@ def journey_publish(
     return version, plan
 
 
-def journey_set_status(*, journey: Journey, action: str) -> Journey:
-    """``pause`` (no new entries, no progress), ``resume`` or ``archive`` (ends it for good)."""
+def journey_set_status(*, journey: Journey, action: str, now: datetime | None = None) -> Journey:
+    """``pause`` (no new entries, no progress), ``resume`` or ``archive`` (ends it for good:
+    everyone still in it leaves at the step they are at, recorded in the step log)."""
     transitions = {
         "pause": ({Journey.Status.ACTIVE}, Journey.Status.PAUSED),
         "resume": ({Journey.Status.PAUSED}, Journey.Status.ACTIVE),
@@ -254,9 +279,10 @@ def journey_set_status(*, journey: Journey, action: str) -> Journey:
     journey.status = target
     journey.save(update_fields=["status", "updated_at"])
     if action == "archive":
-        Enrollment.objects.filter(journey=journey, state=Enrollment.State.ACTIVE).update(
-            state=Enrollment.State.EXITED, finished_at=timezone.now(), due_at=None
-        )
+        from journeys.interventions import enrollments_remove
+
+        active = Enrollment.objects.filter(journey=journey, state=Enrollment.State.ACTIVE).values_list("pk", flat=True)
+        enrollments_remove(enrollment_ids=list(active), reason=_("The journey was archived."), now=now)
     return journey
 
 

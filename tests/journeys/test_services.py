@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from contacts.services.contacts import contact_upsert
 from journeys import gallery
-from journeys.models import Enrollment, Journey
+from journeys.models import Enrollment, Journey, Step
 from journeys.services import (
     journey_create,
     journey_duplicate,
@@ -142,8 +142,16 @@ def test_pause_resume_and_archive(refs, welcome_graph, now):
     Enrollment.objects.create(
         journey=journey, version=v1, contact=contact, node_id="wait", trigger_key="t", entered_at=now
     )
-    journey_set_status(journey=journey, action="archive")
-    assert Enrollment.objects.get().state == "exited"
+    journey_set_status(journey=journey, action="archive", now=now)
+    enrollment = Enrollment.objects.get()
+    assert (enrollment.state, enrollment.exit_reason, enrollment.finished_at) == (
+        "exited",
+        "The journey was archived.",
+        now,
+    )
+    assert list(Step.objects.values_list("node_id", "outcome", "reason")) == [
+        ("wait", "exited", "The journey was archived.")
+    ]
     with pytest.raises(ValidationError, match="archived"):
         journey_update(journey=journey, name="Again")
 
@@ -234,3 +242,18 @@ def test_every_gallery_journey_imports_and_validates_against_the_demo_data(refs,
     journey = journey_import(document=gallery.template(template).document)
     result = journey_validate(journey=journey)
     assert result.valid, result.as_dict()
+
+
+def test_a_yearly_trigger_in_a_journey_entered_only_once_is_warned_about(db, build):
+    graph = build(
+        ("t", "trigger", {"kind": "date", "date_attribute": "birthday", "repeat": "yearly"}),
+        ("end", "exit", {}),
+        edges=[("t", "end")],
+    )
+    once = journey_create(name="Birthday", graph=graph)
+    again = journey_create(name="Birthday again", graph=graph, settings={"entry": {"reentry": "after_finish"}})
+
+    (warning,) = [w for w in journey_validate(journey=once).warnings if w.code == "trigger_enters_once"]
+    assert (warning.node_id, warning.field) == ("t", "config.repeat")
+    assert "only once" in warning.message
+    assert not [w for w in journey_validate(journey=again).warnings if w.code == "trigger_enters_once"]
