@@ -408,7 +408,12 @@ class AudienceMember(models.Model):
         REMOVED = "removed", _("Removed")
         FAILED = "failed", _("Failed")
 
-    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="members")
+    # No database constraint (Django still cascades): executors adding members at once would all
+    # share-lock the one audience row for every member they add (bench/executor.py).
+    # Nor an index of its own: it leads the unique (audience, contact) and the pending index.
+    audience = models.ForeignKey(
+        Audience, on_delete=models.CASCADE, related_name="members", db_index=False, db_constraint=False
+    )
     # Kept (as NULL) when a contact is erased, so the provider can still be told to remove
     # them by the hash of their email: nothing else about the person stays.
     contact = models.ForeignKey(

@@ -104,14 +104,32 @@ class Enrollment(models.Model):
         EXITED = "exited", _("Left early")
         FAILED = "failed", _("Failed")
 
+    # Journey and contact lead indexes below (the trigger key's, the contact's): no index of their
+    # own. Every batch rewrites its enrollments, and each index is written again each time.
+    # Journey and version have no database constraint (Django still cascades and protects): every
+    # enrollment written by the API, the executors and the scans at once share-locked the same
+    # journey and version rows (bench/executor.py).
     journey = models.ForeignKey(
-        Journey, on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("journey")
+        Journey,
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("journey"),
+        db_index=False,
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        JourneyVersion, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("version")
+        JourneyVersion,
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        verbose_name=_("version"),
+        db_constraint=False,
     )
     contact = models.ForeignKey(
-        "contacts.Contact", on_delete=models.CASCADE, related_name="enrollments", verbose_name=_("contact")
+        "contacts.Contact",
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+        verbose_name=_("contact"),
+        db_index=False,
     )
     node_id = models.CharField(_("current node"), max_length=100)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
@@ -169,8 +187,16 @@ class Step(models.Model):
         CONVERTED = "converted", _("Reached the goal")
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="log", db_index=False)
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="+", db_index=False)
-    version = models.ForeignKey(JourneyVersion, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No database constraint on these two (the enrollment's has one; Django still cascades): every
+    # row checked against the same journey and version rows, from several executors at once,
+    # share-locked those rows hundreds of thousands of times a minute (bench/executor.py: the
+    # drain of 100,000 contacts took 2 s longer).
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
+    version = models.ForeignKey(
+        JourneyVersion, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     seq = models.PositiveIntegerField(_("number"))
     node_id = models.CharField(_("step"), max_length=100)
     node_type = models.CharField(_("type"), max_length=30)
@@ -396,9 +422,17 @@ class OutboundMessage(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     skip_reason = models.CharField(_("why not sent"), max_length=300, blank=True)
     # Foreign keys covered by a composite index below carry no index of their own: the outbox
-    # writes thousands of rows a second and every index costs (bench/emails.py).
+    # writes thousands of rows a second and every index costs (bench/emails.py). Template,
+    # journey and version have no database constraint either (Django still sets them to NULL):
+    # the check share-locked the same three rows for every message from every executor.
     template = models.ForeignKey(
-        EmailTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+        EmailTemplate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
+        db_constraint=False,
     )
     contact = models.ForeignKey(
         "contacts.Contact",
@@ -410,10 +444,22 @@ class OutboundMessage(models.Model):
         db_index=False,
     )
     journey = models.ForeignKey(
-        Journey, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages", db_index=False
+        Journey,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
+        db_constraint=False,
     )
     version = models.ForeignKey(
-        JourneyVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+        JourneyVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,  # read by journey and step (message_node_idx); versions are not deleted
+        db_constraint=False,
     )
     node_id = models.CharField(_("step"), max_length=100, blank=True)
     enrollment = models.ForeignKey(
