@@ -1,7 +1,7 @@
 """How fast the executor moves contacts through a published journey, set-based.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/flowbuilder_bench_executor \
-        .venv/bin/python bench/executor.py [--contacts 100000] [--workers 2] [--batch 500]
+        .venv/bin/python bench/executor.py [--contacts 100000] [--workers 2] [--batch 1000]
 
 Target (this 2-core machine, PostgreSQL): 100,000 contacts through
 trigger → wait 0 → condition → send_email (render + outbox) → add_to_audience → exit in at most
@@ -215,7 +215,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--batch", type=int, default=1000)  # the executor's BATCH_SIZE
     args = parser.parse_args()
     if "bench" not in os.environ.get("DATABASE_URL", "") or not os.environ["DATABASE_URL"].startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database whose name contains 'bench': it is emptied.")

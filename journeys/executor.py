@@ -47,7 +47,9 @@ from journeys.nodes.base import Fail, NodeError, Outcome, Stay
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 500
+# Enrollments a batch claims. 1,000 rather than 500: a million contacts drained in 179 s instead
+# of 212 s (fewer commits and per-batch queries; bench/executor.py), a batch still under a second.
+BATCH_SIZE = 1000
 MAX_HOPS = 50  # steps one enrollment takes in one batch without waiting
 # After MAX_HOPS it goes on this much later: only a loop gets there (publishing refuses loops
 # without a wait; this keeps one published before that check from spinning the executor).

@@ -23,7 +23,7 @@ from django.utils import timezone
 from journeys.models import Enrollment, Journey
 
 # How long past its due time an enrollment may wait before it counts as stuck. The ticker
-# looks once a second and a drain runs batches of 500, so a quarter of an hour is far beyond
+# looks once a second and a drain runs batches of 1,000, so a quarter of an hour is far beyond
 # any healthy backlog, and short enough to notice on the same day.
 STUCK_AFTER = timedelta(minutes=15)
 

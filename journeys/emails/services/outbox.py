@@ -55,7 +55,7 @@ class QueueItem:
 
     contact: Contact
     template: EmailTemplate
-    enrollment_id: int | None = None  # an id, not a row: a batch of 500 needs no 500 model objects
+    enrollment_id: int | None = None  # an id, not a row: a batch of 1,000 needs no 1,000 model objects
     journey: Journey | None = None
     version: JourneyVersion | None = None
     node_id: str = ""
