@@ -23,7 +23,7 @@ from flowbuilder.core.api import id_lists, json_object
 from journeys import selectors, services
 from journeys.models import Journey
 
-REQUEST_KEY_MAX = 100  # the enrollment's trigger key holds "manual:<key>:<contact id>" in 200 characters
+REQUEST_KEY_MAX = 100  # a retry key, not a document (longer stored keys are hashed: entries.stored_key)
 
 EnrollInput = inline_serializer(
     "EnrollInput",

@@ -18,20 +18,19 @@ A drain of the executor is asked for on commit, so the first step runs within a 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contacts.models import Contact, Event, LifecycleStage, SegmentChange, StageChange
-from flowbuilder.core.sql import bound_cursor, rows_for_ids
+from flowbuilder.core.sql import rows_for_ids, rows_insert
 from journeys.executor import WALKER_FIELDS, Plan, StepLog, Walker, drain_schedule, plans_for, walkers_save
 from journeys.matching import (
     as_date_or_moment,
@@ -73,6 +72,7 @@ class Candidate:
 class EntryReport:
     entered: int = 0
     refused: dict[str, int] = field(default_factory=dict)
+    unknown_contact_ids: list[int] = field(default_factory=list)  # asked for by hand, no such contact
 
     def refuse(self, reason: str) -> None:
         self.refused[reason] = self.refused.get(reason, 0) + 1
@@ -152,10 +152,17 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
                 now,
                 now,
                 slot,
+                Enrollment.State.ACTIVE,
+                0,
+                0,
+                "",
+                "",
             )
         )
     if rows:
-        report.entered = _enrollments_insert(rows)
+        # One statement; the unique constraints leave out an occurrence enrolled before and a
+        # place already taken (also by a concurrent writer), and only what went in is counted.
+        report.entered = rows_insert(Enrollment, ENROLLMENT_COLUMNS, rows)
         if len(rows) > report.entered:
             # Enrolled before (a retried request, an event seen twice) or by a concurrent writer.
             report.refused["duplicate"] = report.refused.get("duplicate", 0) + len(rows) - report.entered
@@ -164,49 +171,10 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
     return report
 
 
-ENROLLMENT_COLUMNS: tuple[str, ...] = ("journey_id", "version_id", "contact_id", "node_id", "trigger_key")
-ENROLLMENT_COLUMNS += ("trigger_data", "entered_at", "node_entered_at", "due_at", "slot")
-ENROLLMENT_DEFAULTS: dict[str, Any] = {
-    "state": str(Enrollment.State.ACTIVE),
-    "steps": 0,
-    "attempts": 0,
-    "last_error": "",
-    "exit_reason": "",
-}
-
-
-def _enrollments_insert(rows: list[tuple[Any, ...]]) -> int:
-    """Insert the rows (``ENROLLMENT_COLUMNS``) the unique constraints let in (one occurrence
-    once, the active slots); returns how many went in. One ``INSERT … SELECT FROM unnest … ON
-    CONFLICT DO NOTHING`` on PostgreSQL (a segment of 100,000 enrolls in a few seconds:
-    bench/executor.py)."""
-    if connection.vendor != "postgresql":
-        enrollments = [Enrollment(**dict(zip(ENROLLMENT_COLUMNS, row, strict=True))) for row in rows]
-        stored = set(
-            Enrollment.objects.filter(
-                journey_id__in={e.journey_id for e in enrollments}, trigger_key__in={e.trigger_key for e in enrollments}
-            ).values_list("journey_id", "trigger_key")
-        )
-        fresh = [e for e in enrollments if (e.journey_id, e.trigger_key) not in stored]
-        before = Enrollment.objects.count()
-        Enrollment.objects.bulk_create(fresh, ignore_conflicts=True, batch_size=1000)
-        return Enrollment.objects.count() - before
-    types = ("int8", "int8", "int8", "text", "text", "jsonb", "timestamptz", "timestamptz", "timestamptz", "int4")
-    arrays = ", ".join(f"%b::{t}[]" for t in types)  # binary: no quoting of 100,000 strings
-    columns = ", ".join((*ENROLLMENT_COLUMNS, *ENROLLMENT_DEFAULTS))
-    defaults = "%s::text, %s::int4, %s::int4, %s::text, %s::text"  # ENROLLMENT_DEFAULTS
-    sql = (
-        f"INSERT INTO {Enrollment._meta.db_table} ({columns}) "  # noqa: S608 - our own names; values are parameters
-        f"SELECT v.*, {defaults} FROM unnest({arrays}) AS v ON CONFLICT DO NOTHING"
-    )
-    data = ENROLLMENT_COLUMNS.index("trigger_data")
-    params: list[Any] = [
-        [json.dumps(row[data]) for row in rows] if index == data else [row[index] for row in rows]
-        for index in range(len(ENROLLMENT_COLUMNS))
-    ]
-    with bound_cursor() as cursor:
-        cursor.execute(sql, [*ENROLLMENT_DEFAULTS.values(), *params])
-        return int(cursor.rowcount)
+# A new enrollment's fields, in the order ``enrollments_create`` builds its rows.
+ENROLLMENT_COLUMNS: tuple[str, ...] = ("journey", "version", "contact", "node_id", "trigger_key", "trigger_data")
+ENROLLMENT_COLUMNS += ("entered_at", "node_entered_at", "due_at", "slot", "state", "steps", "attempts")
+ENROLLMENT_COLUMNS += ("last_error", "exit_reason")
 
 
 # --- announcements from the contacts app ----------------------------------------------------------
@@ -427,9 +395,7 @@ def journey_enroll(
         [Candidate(journey, plan, node["id"], pk, f"manual:{key}:{pk}", {"kind": "manual"}) for pk in sorted(existing)],
         now=now,
     )
-    missing = len(wanted - existing)
-    if missing:
-        report.refused["no_such_contact"] = missing
+    report.unknown_contact_ids = sorted(wanted - existing)
     return report
 
 

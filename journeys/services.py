@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from contacts.models import Audience, Contact, Segment
+from contacts.models import Audience, Segment
 from journeys.graph import (
     CheckResult,
     GraphInvalid,
@@ -546,14 +546,11 @@ def journey_contacts_enroll(
                 }
             )
         field_name = "contact_ids"
-    existing = set(Contact.objects.filter(pk__in=wanted).values_list("pk", flat=True))
-    unknown = [pk for pk in wanted if pk not in existing]
-    if wanted and not existing:
-        raise ValidationError({field_name: [_("No contact has these ids: %(ids)s.") % {"ids": _ids_text(unknown)}]})
-    result = EnrollResult(unknown_contact_ids=unknown)
-    if existing:
-        with transaction.atomic():
-            report = journey_enroll(journey=journey, contact_ids=sorted(existing), key=key, now=now)
-        result.enrolled = report.entered
-        result.refused = {reason: n for reason, n in report.refused.items() if reason != "no_such_contact"}
-    return result
+    if not wanted:
+        return EnrollResult()
+    with transaction.atomic():
+        report = journey_enroll(journey=journey, contact_ids=wanted, key=key, now=now)
+        if len(report.unknown_contact_ids) == len(wanted):  # nothing was enrolled
+            ids = _ids_text(report.unknown_contact_ids)
+            raise ValidationError({field_name: [_("No contact has these ids: %(ids)s.") % {"ids": ids}]})
+    return EnrollResult(enrolled=report.entered, refused=report.refused, unknown_contact_ids=report.unknown_contact_ids)

@@ -10,7 +10,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from contacts.models import Audience, AudienceMember, Contact
 from contacts.providers import provider_class
 from contacts.providers.base import Member, ProviderError, email_hash
 from flowbuilder.core.retries import backoff
-from flowbuilder.core.sql import bound_cursor, rows_for_ids
+from flowbuilder.core.sql import rows_for_ids, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,21 @@ def audience_members_add(*, audience: Audience, contact_ids: Iterable[int], now:
     rows = {pk: (wanted, state) for pk, wanted, state in members}
     # Queued (and so sent) in the order contacts were created.
     emails = sorted(Contact.objects.filter(pk__in=ids - set(rows)).values_list("pk", "email"))
-    created = _members_insert(audience, [(pk, email_hash(email)) for pk, email in emails], now=now)
+    created = rows_insert(
+        AudienceMember,
+        (
+            "audience",
+            "contact",
+            "email_hash",
+            "state",
+            "wanted",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+            "updated_at",
+        ),
+        [(audience.pk, pk, email_hash(email), State.PENDING_ADD, "in", 0, now, "", now) for pk, email in emails],
+    )
     back_in = [
         pk for pk, (wanted, state) in rows.items() if pk is not None and (wanted == "out" or state == State.FAILED)
     ]
@@ -112,39 +126,6 @@ def audience_members_add(*, audience: Audience, contact_ids: Iterable[int], now:
     if queued:
         transaction.on_commit(partial(audience_sync_schedule, audience.pk))
     return queued
-
-
-def _members_insert(audience: Audience, rows: list[tuple[int, str]], *, now: datetime) -> int:
-    """Insert ``(contact id, email hash)`` rows as members waiting to be added, leaving any that
-    exist alone; returns how many went in. One statement on PostgreSQL (the executor's
-    add-to-audience step calls this for whole batches: bench/executor.py)."""
-    if not rows:
-        return 0
-    if connection.vendor != "postgresql":
-        objects = [
-            AudienceMember(
-                audience=audience,
-                contact_id=pk,
-                email_hash=hashed,
-                state=State.PENDING_ADD,
-                wanted="in",
-                next_attempt_at=now,
-            )
-            for pk, hashed in rows
-        ]
-        before = AudienceMember.objects.filter(audience=audience).count()
-        AudienceMember.objects.bulk_create(objects, ignore_conflicts=True)
-        return AudienceMember.objects.filter(audience=audience).count() - before
-    table = AudienceMember._meta.db_table
-    with bound_cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (audience_id, contact_id, email_hash, state, wanted, attempts, next_attempt_at, "  # noqa: S608
-            "last_error, updated_at) SELECT %s, v.contact_id, v.email_hash, %s, 'in', 0, %s, '', %s "
-            "FROM unnest(%b::bigint[], %b::text[]) WITH ORDINALITY AS v(contact_id, email_hash, n) ORDER BY v.n "
-            "ON CONFLICT (audience_id, contact_id) DO NOTHING",
-            [audience.pk, State.PENDING_ADD, now, now, [pk for pk, _h in rows], [hashed for _pk, hashed in rows]],
-        )
-        return int(cursor.rowcount)
 
 
 def _never_sent(members: QuerySet[AudienceMember]) -> QuerySet[AudienceMember]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 
 from contacts.models import AudienceMember
 from contacts.services.audiences import audience_members_add, audience_save
 from contacts.services.contacts import contact_upsert
-from flowbuilder.core.sql import bound_cursor, rows_for_ids
+from flowbuilder.core.sql import bound_cursor, rows_for_ids, rows_insert
 from journeys.models import Journey
 from journeys.services import journey_create
 
@@ -32,6 +34,23 @@ def test_rows_for_ids_returns_the_columns_of_every_row_whose_field_is_one_of_the
 def test_rows_for_ids_refuses_a_name_that_is_not_a_column():
     with pytest.raises(TypeError, match="not a column"):
         rows_for_ids(Journey, "id", [1], ("versions",))
+
+
+def test_rows_insert_leaves_out_what_a_unique_constraint_refuses_and_counts_what_went_in():
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    ads = audience_save(name="Ads", provider="list", config={}, secrets={})
+    kim, _ = contact_upsert(email="kim@example.com", data={})
+    lee, _ = contact_upsert(email="lee@example.com", data={})
+    columns = ("audience", "contact", "email_hash", "state", "wanted", "attempts", "last_error", "updated_at")
+
+    def member(contact):
+        return (ads.pk, contact.pk, f"hash-{contact.pk}", "pending_add", "in", 0, "", now)
+
+    assert rows_insert(AudienceMember, columns, [member(kim)]) == 1
+    assert rows_insert(AudienceMember, columns, [member(kim), member(lee)]) == 1  # Kim is in already
+    assert rows_insert(AudienceMember, columns, []) == 0
+    stored = AudienceMember.objects.order_by("contact_id").values_list("contact_id", "email_hash", "updated_at")
+    assert list(stored) == [(kim.pk, f"hash-{kim.pk}", now), (lee.pk, f"hash-{lee.pk}", now)]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the server-binding cursor is PostgreSQL's")
