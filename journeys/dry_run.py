@@ -38,7 +38,7 @@ from contacts.models import Contact
 from flowbuilder.core.formatting import format_when
 from flowbuilder.core.languages import default_language
 from journeys.dry_run_rules import Overlay, SimulatedEvent, rule_overlaid, synthetic_properties
-from journeys.executor import MAX_HOPS
+from journeys.executor import MAX_HOPS, graph_targets
 from journeys.graph import CheckResult
 from journeys.matching import filters_match, zone_of
 from journeys.models import Enrollment, Journey
@@ -226,7 +226,7 @@ class _Walk:
         self.contact.attributes = copy.deepcopy(contact.attributes or {})
         self.settings = settings
         self.nodes = {node["id"]: node for node in graph["nodes"]}
-        self.targets = {(e["source"], e.get("sourceHandle") or "next"): e["target"] for e in graph["edges"]}
+        self.targets = graph_targets(graph)
         self.clock = now
         self.zone = zone_of(contact)
         self.overlay = Overlay(attributes=self.contact.attributes)
@@ -524,7 +524,7 @@ class _Walk:
             step.reason = _("Would remove the contact from the audience “%(name)s”.") % {"name": audience.name}
 
     def _do_update_contact(self, node: Mapping[str, Any], config: Mapping[str, Any], step: DryRunStep) -> None:
-        from contacts.services.contacts import clean_contact_fields
+        from contacts.services.contacts import attributes_merged, clean_contact_fields
         from journeys.nodes.update_contact import contact_changes
 
         data = contact_changes(config)
@@ -533,13 +533,9 @@ class _Walk:
         except ValidationError as exc:
             step.outcome, step.reason = "skipped", " ".join(exc.messages)[:300]
             return
-        attributes = self.contact.attributes
-        for key, value in cleaned.get("attributes", {}).items():
-            if value is None:
-                attributes.pop(key, None)
-            else:
-                attributes[key] = value
-            self.overlay.changed_attributes.add(key)
+        changes = cleaned.get("attributes", {})
+        self.contact.attributes = self.overlay.attributes = attributes_merged(self.contact.attributes, changes)
+        self.overlay.changed_attributes.update(changes)
         if cleaned.get("add_tags") or cleaned.get("remove_tags"):
             if not self.overlay.changed_tags:
                 self.overlay.tags = set(self.contact.tags.values_list("name", flat=True))

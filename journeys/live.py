@@ -67,9 +67,9 @@ def journey_live_counts(*, journey: Journey, now: datetime | None = None) -> dic
 
     Every node of the live version is present (zeros when nobody came by), as are nodes of
     older versions that have contacts or history. Four grouped queries on indexed columns (and
-    the live version's graph, when the executor has not cached it); they read the journey's
-    whole step log and email events, so their cost grows with its history: about 1.6 s at a
-    million enrollments, four million steps and a million emails (docs/executor.md).
+    the live version's graph, when the executor has not cached it): the contacts there now, the
+    step counts (``StepTally``, a few rows), and the journey's emails and their opens and
+    clicks, whose cost grows with its history (about 1 s at a million emails).
     """
     from journeys.executor import plans_for
 
@@ -79,12 +79,16 @@ def journey_live_counts(*, journey: Journey, now: datetime | None = None) -> dic
     def node(node_id: str) -> dict[str, Any]:
         return counts.setdefault(node_id, _node_counts())
 
+    def email(node_id: str) -> dict[str, int]:
+        return node(node_id).setdefault("email", {"sent": 0, "opened": 0, "clicked": 0})
+
     if journey.live_version_id is not None:
         plan = plans_for([journey.live_version_id]).get(journey.live_version_id)
         for node_id, spec in plan.nodes.items() if plan else ():
-            node(node_id)
             if spec.get("type") == "send_email":
-                counts[node_id]["email"] = {"sent": 0, "opened": 0, "clicked": 0}
+                email(node_id)
+            else:
+                node(node_id)
 
     # Stuck only while the journey runs: a paused journey's contacts wait on purpose.
     running = journey.status == Journey.Status.ACTIVE
@@ -114,9 +118,6 @@ def journey_live_counts(*, journey: Journey, now: datetime | None = None) -> dic
             entry["skipped"][reason] = entry["skipped"].get(reason, 0) + n
         elif outcome in (Step.Outcome.EXITED, Step.Outcome.FAILED):
             entry[outcome] += n
-
-    def email(node_id: str) -> dict[str, int]:
-        return node(node_id).setdefault("email", {"sent": 0, "opened": 0, "clicked": 0})
 
     for node_id, sent in (
         OutboundMessage.objects.filter(journey=journey, kind=OutboundMessage.Kind.MARKETING, status__in=SENT_STATES)

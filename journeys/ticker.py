@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from journeys.executor import executor_drain, next_due
+from journeys.executor import DrainReport, executor_drain, next_due
 
 TICKER_LOCK = 0x7A12  # advisory lock class of the ticker's lease
 LONGEST_NAP = 1.0  # seconds between looks when nothing is about to come due
@@ -71,13 +71,12 @@ def ticker_watch(
         if not held:
             return None
         deadline = clock() + seconds
-        total = {"batches": 0, "enrollments": 0, "steps": 0, "failed": 0}
+        total = DrainReport()
         while clock() < deadline:
             due, now = next_due(), timezone.now()
             if due is not None and due <= now:
-                report = executor_drain(time_limit=max(1.0, deadline - clock())).as_dict()
-                total = {key: total[key] + report[key] for key in total}
+                total.add(executor_drain(time_limit=max(1.0, deadline - clock())))
                 continue
             nap = LONGEST_NAP if due is None else (due - now).total_seconds()
             sleep(max(0.0, min(max(nap, SHORTEST_NAP), LONGEST_NAP, deadline - clock())))
-        return total
+        return total.as_dict()

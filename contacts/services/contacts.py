@@ -376,6 +376,17 @@ def contact_update(
     return contact
 
 
+def attributes_merged(attributes: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``attributes`` with ``changes`` applied: a value sets its key, ``None`` removes it."""
+    merged = dict(attributes)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
 def _apply_fields(contact: Contact, fields: dict[str, Any], *, cause: str, source: str, now: datetime) -> None:
     changed: list[str] = []
     for name in EDITABLE_FIELDS:
@@ -383,12 +394,7 @@ def _apply_fields(contact: Contact, fields: dict[str, Any], *, cause: str, sourc
             setattr(contact, name, fields[name])
             changed.append(name)
     if "attributes" in fields:
-        merged = dict(contact.attributes)
-        for key, value in fields["attributes"].items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = value
+        merged = attributes_merged(contact.attributes, fields["attributes"])
         if merged != contact.attributes:
             contact.attributes = merged
             changed.append("attributes")

@@ -35,7 +35,7 @@ from journeys.nodes.base import (
 )
 
 if TYPE_CHECKING:
-    from journeys.executor import StepBatch, Walker
+    from journeys.executor import StepBatch
 
 MODES = [
     ("duration", _("For a while")),
@@ -144,7 +144,7 @@ class Wait(NodeType):
             if contact is None:
                 outcomes.append(Advance("next", skipped=str(_("The contact no longer exists."))))
                 continue
-            due = _due(config, walker, contact)
+            due = wait_due(config, entered_at=walker.node_entered_at, contact=contact)
             if due is None:
                 name = config.get("date_attribute", "")
                 reason = _("The contact has no date in %(name)s; not waiting.") % {"name": name}
@@ -190,10 +190,6 @@ def wait_due(config: Mapping[str, Any], *, entered_at: datetime, contact: Any) -
     if isinstance(value, datetime):
         return add_local_days(value, offset, zone)
     return local_moment(value + timedelta(days=offset), at, zone)
-
-
-def _due(config: Mapping[str, Any], walker: Walker, contact: Any) -> datetime | None:
-    return wait_due(config, entered_at=walker.node_entered_at, contact=contact)
 
 
 def event_timeout(config: Mapping[str, Any]) -> timedelta:

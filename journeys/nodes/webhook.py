@@ -119,14 +119,10 @@ class Webhook(NodeType):
 
 
 def webhook_values(contact: Any, *, event: Mapping[str, Any], journey: Any, stages: Any = None) -> dict[str, Any]:
-    """What a webhook body renders with: ``contact``, ``event`` (the trigger's properties) and
-    ``journey``, in the workspace's language and time zone. Reads nothing but stage names."""
-    from journeys.emails.rendering import Record
-    from journeys.emails.services.templates import StageNames, contact_context, workspace_locale
+    """What a webhook body renders with: what a notification does (``contact``, ``event``, the
+    trigger's properties, and ``journey``), in the workspace's time zone. Reads nothing but stage
+    names."""
+    from journeys.emails.services.outbox import workspace_values
+    from journeys.nodes.notify import notify_context
 
-    return {
-        "contact": Record("contact", contact_context(contact, language="en", stages=stages or StageNames())),
-        "event": Record("event", dict(event)),
-        "journey": Record("journey", {"id": journey.pk, "name": journey.name}),
-        "__locale__": workspace_locale(),
-    }
+    return workspace_values(notify_context(contact, event=event, journey=journey, language="en", stages=stages))

@@ -377,11 +377,18 @@ def notify_queue(
     return OutboundMessage.objects.bulk_create(rows)
 
 
+def workspace_values(context: Mapping[str, Any]) -> dict[str, Any]:
+    """``context`` ready for ``render_part`` in the workspace's language and time zone (what a
+    notification and a webhook body render with): each mapping a ``Record`` under its name."""
+    values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
+    values["__locale__"] = workspace_locale()
+    return values
+
+
 def notify_render(*, subject: str, body: str, context: Mapping[str, Any]) -> tuple[str, str]:
     """The subject (on one line) and body of a notification rendered with ``context`` in the
     workspace's language and time zone, stored nowhere. Raises ``TemplateRefused``."""
-    values = {key: Record(key, dict(value)) if isinstance(value, Mapping) else value for key, value in context.items()}
-    values["__locale__"] = workspace_locale()
+    values = workspace_values(context)
     return " ".join(render_part(compile_part(subject), values).split()), render_part(compile_part(body), values)
 
 
