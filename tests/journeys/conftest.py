@@ -113,3 +113,30 @@ def run(db: None, now: Any) -> Callable[..., Any]:
         return executor_drain(now=now + after)
 
     return drain
+
+
+@pytest.fixture
+def welcome_series(refs, build, publish):
+    """The welcome series, published: the Welcome email, two days, then the tips to those who
+    opened it; named steps, and the goal is a first order."""
+    tips = EmailTemplate.objects.get(name="Getting started")
+    graph = build(
+        ("t", "trigger", {"kind": "event", "event": "signed_up"}),
+        ("mail", "send_email", {"template": refs["welcome"].pk}),
+        ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
+        ("opened", "condition", {"rule": {"type": "event", "name": "email_opened", "within_days": 3}}),
+        ("tips", "send_email", {"template": tips.pk}),
+        ("end", "exit", {}),
+        edges=[
+            ("t", "mail"),
+            ("mail", "wait"),
+            ("wait", "opened"),
+            ("opened", "yes", "tips"),
+            ("opened", "no", "end"),
+            ("tips", "end"),
+        ],
+    )
+    graph["nodes"][1]["label"] = "Welcome mail"
+    graph["nodes"][3]["label"] = "Opened the welcome?"
+    settings = {"goal": {"event": "order_completed", "within_days": 7}}
+    return publish(graph, settings=settings, name="Welcome series")

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from journeys.emails.sender import messages_send
 from journeys.emails.services.feedback import message_opened
 from journeys.entries import journey_enroll
-from journeys.models import EmailTemplate, OutboundMessage
+from journeys.models import OutboundMessage
 from journeys.selectors import contact_journeys
 from journeys.services import journey_publish, journey_update
 
@@ -20,32 +20,6 @@ from journeys.services import journey_publish, journey_update
 def api(api_client, viewer):
     api_client.force_authenticate(viewer)  # reading the trace needs no more than a viewer
     return api_client
-
-
-@pytest.fixture
-def welcome(refs, build, publish):
-    """Welcome email, two days, then tips to those who opened it; the goal is a first order."""
-    tips = EmailTemplate.objects.get(name="Getting started")
-    graph = build(
-        ("t", "trigger", {"kind": "event", "event": "signed_up"}),
-        ("mail", "send_email", {"template": refs["welcome"].pk}),
-        ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
-        ("opened", "condition", {"rule": {"type": "event", "name": "email_opened", "within_days": 3}}),
-        ("tips", "send_email", {"template": tips.pk}),
-        ("end", "exit", {}),
-        edges=[
-            ("t", "mail"),
-            ("mail", "wait"),
-            ("wait", "opened"),
-            ("opened", "yes", "tips"),
-            ("opened", "no", "end"),
-            ("tips", "end"),
-        ],
-    )
-    graph["nodes"][1]["label"] = "Welcome mail"
-    graph["nodes"][3]["label"] = "Opened the welcome?"
-    settings = {"goal": {"event": "order_completed", "within_days": 7}}
-    return publish(graph, settings=settings, name="Welcome series")
 
 
 @pytest.fixture
@@ -60,7 +34,7 @@ def trace_of(api, contact):
     return response.json()
 
 
-def test_the_trace_shows_each_step_the_emails_with_opens_and_the_goal(api, welcome, person, happen, run, now):
+def test_the_trace_shows_each_step_the_emails_with_opens_and_the_goal(api, welcome_series, person, happen, run, now):
     kim = person("kim@example.com", first_name="Kim")
     happen(kim, "signed_up")
     run()
@@ -72,7 +46,7 @@ def test_the_trace_shows_each_step_the_emails_with_opens_and_the_goal(api, welco
     trace = trace_of(api, kim)
     assert trace["more"] is False
     [item] = trace["results"]
-    assert item["journey"] == {"id": welcome.pk, "name": "Welcome series", "status": "active"}
+    assert item["journey"] == {"id": welcome_series.pk, "name": "Welcome series", "status": "active"}
     assert (item["version"], item["state"], item["state_label"]) == (1, "completed", "Completed")
     assert item["current_node"] == {"id": "end", "kind": "exit", "label": "Exit"}
     assert item["exit_reason"] == "end"
@@ -99,7 +73,7 @@ def test_the_trace_shows_each_step_the_emails_with_opens_and_the_goal(api, welco
     assert item["conversion"]["email_node_id"] == "mail"
 
 
-def test_a_skipped_email_says_why_and_the_contact_goes_on(api, welcome, person, happen, run):
+def test_a_skipped_email_says_why_and_the_contact_goes_on(api, welcome_series, person, happen, run):
     ann = person("ann@example.com", email_consent="unsubscribed")
     happen(ann, "signed_up")
     run()
@@ -135,7 +109,7 @@ def test_an_exit_rule_shows_where_and_why_the_contact_left(api, refs, build, pub
     assert item["finished_at"].startswith("2026-11-23T12:20")
 
 
-def test_enrollments_are_listed_newest_first(api, welcome, manual, person, happen, run, now):
+def test_enrollments_are_listed_newest_first(api, welcome_series, manual, person, happen, run, now):
     kim = person()
     happen(kim, "signed_up")
     journey_enroll(journey=manual, contact_ids=[kim.pk], now=now + timedelta(days=1))
@@ -144,14 +118,14 @@ def test_enrollments_are_listed_newest_first(api, welcome, manual, person, happe
     assert names == ["Sales follow-up", "Welcome series"]
 
 
-def test_names_come_from_the_version_the_contact_is_pinned_to(api, welcome, person, happen, run, now):
+def test_names_come_from_the_version_the_contact_is_pinned_to(api, welcome_series, person, happen, run, now):
     kim, bo = person("kim@example.com"), person("bo@example.com")
     happen(kim, "signed_up")
     run()
-    graph = welcome.draft_graph
+    graph = welcome_series.draft_graph
     graph["nodes"][1]["label"] = "Hello mail"
-    journey_update(journey=welcome, graph=graph)
-    journey_publish(journey=welcome, now=now + timedelta(hours=1))
+    journey_update(journey=welcome_series, graph=graph)
+    journey_publish(journey=welcome_series, now=now + timedelta(hours=1))
     happen(bo, "signed_up", at=now + timedelta(hours=1))
     run(timedelta(hours=1))
     kims, bos = trace_of(api, kim)["results"][0], trace_of(api, bo)["results"][0]
@@ -170,7 +144,7 @@ def test_an_unknown_contact_is_a_404(api, db):
 
 
 def test_the_selector_lists_the_latest_enrollments_and_steps_and_says_there_are_more(
-    welcome, manual, person, happen, run, now
+    welcome_series, manual, person, happen, run, now
 ):
     kim = person()
     happen(kim, "signed_up")

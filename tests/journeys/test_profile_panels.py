@@ -4,35 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from journeys.emails.sender import messages_send
 from journeys.emails.services.feedback import message_opened
-from journeys.models import EmailTemplate, OutboundMessage
-
-
-@pytest.fixture
-def welcome(refs, build, publish):
-    tips = EmailTemplate.objects.get(name="Getting started")
-    graph = build(
-        ("t", "trigger", {"kind": "event", "event": "signed_up"}),
-        ("mail", "send_email", {"template": refs["welcome"].pk}),
-        ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
-        ("opened", "condition", {"rule": {"type": "event", "name": "email_opened", "within_days": 3}}),
-        ("tips", "send_email", {"template": tips.pk}),
-        ("end", "exit", {}),
-        edges=[
-            ("t", "mail"),
-            ("mail", "wait"),
-            ("wait", "opened"),
-            ("opened", "yes", "tips"),
-            ("opened", "no", "end"),
-            ("tips", "end"),
-        ],
-    )
-    graph["nodes"][1]["label"] = "Welcome mail"
-    graph["nodes"][3]["label"] = "Opened the welcome?"
-    return publish(graph, name="Welcome series")
+from journeys.models import OutboundMessage
 
 
 def panel_of(client, contact):
@@ -41,7 +15,9 @@ def panel_of(client, contact):
     return html[start : html.index("</section>", start)]
 
 
-def test_the_profile_shows_each_journey_with_its_path_in_plain_words(client, viewer, welcome, person, happen, run, now):
+def test_the_profile_shows_each_journey_with_its_path_in_plain_words(
+    client, viewer, welcome_series, person, happen, run, now
+):
     kim = person("kim@example.com", first_name="Kim")
     happen(kim, "signed_up")
     run()
@@ -50,7 +26,7 @@ def test_the_profile_shows_each_journey_with_its_path_in_plain_words(client, vie
     run(timedelta(days=2))
     client.force_login(viewer)
     panel = panel_of(client, kim)
-    assert f'href="/journeys/{welcome.pk}/"' in panel
+    assert f'href="/journeys/{welcome_series.pk}/"' in panel
     assert "Welcome series" in panel
     assert "version 1" in panel
     assert "badge-enrollment-completed" in panel
@@ -61,7 +37,7 @@ def test_the_profile_shows_each_journey_with_its_path_in_plain_words(client, vie
     assert 'aria-label="Opened"' in panel
 
 
-def test_a_skipped_step_and_a_waiting_contact_are_explained(client, viewer, welcome, person, happen, run):
+def test_a_skipped_step_and_a_waiting_contact_are_explained(client, viewer, welcome_series, person, happen, run):
     ann = person("ann@example.com", email_consent="unsubscribed")
     happen(ann, "signed_up")
     run()
