@@ -35,12 +35,12 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LANGUAGES = ["en", "de", "nl", "sv"]
-NAMES = ["Ann", "Bob", "Cem", "Dee", "Eva", "Finn", "Greta", "Hugo", "Ida", "Jan", "Karin", "Lars"]
+sys.path.insert(0, str(REPO))  # run as a script: ``bench`` is importable from the repository
+from bench.common import contacts_copy, django_setup, free_port, tables_empty  # noqa: E402
+
 SMTP_SERVER = textwrap.dedent(
     """
     import asyncio, sys
@@ -63,61 +63,19 @@ SMTP_SERVER = textwrap.dedent(
 )
 
 
-def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowbuilder.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def prepare(messages: int) -> None:
     """Migrate, empty contacts and the outbox, load the demo templates and ``messages`` contacts."""
     from django.core.management import call_command
-    from django.db import connection
 
-    from contacts.models import LifecycleStage
     from journeys.demo import demo_load
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE journeys_messageevent, journeys_outboundmessage, contacts_event, contacts_contact, "
-            "contacts_dirtycontact, contacts_stagechange, contacts_segmentchange, contacts_segmentmembership CASCADE"
-        )
-        cursor.execute("DELETE FROM django_q_ormq")
-    demo_load()
-    stages = list(LifecycleStage.objects.values_list("pk", flat=True))
-    now = datetime.now(UTC)
-    columns = (
-        "email, first_name, last_name, timezone, locale, attributes, email_consent, created_at, updated_at, "
-        "order_count, total_revenue, stage_id, consent_source"
+    tables_empty(
+        *("journeys_messageevent", "journeys_outboundmessage", "contacts_event", "contacts_contact"),
+        *("contacts_dirtycontact", "contacts_stagechange", "contacts_segmentchange", "contacts_segmentmembership"),
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY contacts_contact ({columns}) FROM STDIN") as copy:
-        for i in range(messages):
-            copy.write_row(
-                (
-                    f"bench{i}@example.com",
-                    NAMES[i % len(NAMES)],
-                    "Bench",
-                    "Europe/Berlin" if i % 2 else "",
-                    LANGUAGES[i % len(LANGUAGES)],
-                    '{"plan": "%s"}' % ("pro" if i % 3 else "free"),
-                    "unsubscribed" if i % 33 == 0 else "subscribed",
-                    now,
-                    now,
-                    0,
-                    0,
-                    stages[i % len(stages)],
-                    "bench",
-                )
-            )
+    demo_load()
+    contacts_copy(messages)
 
 
 def bench_render_outbox(batch: int) -> tuple[int, float, float, dict[str, int]]:

@@ -40,67 +40,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LANGUAGES = ["en", "de", "nl", "sv"]
-NAMES = ["Ann", "Bob", "Cem", "Dee", "Eva", "Finn", "Greta", "Hugo", "Ida", "Jan", "Karin", "Lars"]
+sys.path.insert(0, str(REPO))  # run as a script: ``bench`` is importable from the repository
+from bench.common import contacts_copy, django_setup, edge, node, tables_empty  # noqa: E402
+
 ENROLL_CHUNK = 10_000
-
-
-def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowbuilder.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
 
 
 def prepare(contacts: int) -> int:
     """Migrate, empty the tables, create the contacts and publish the journey; returns its id."""
     from django.core.management import call_command
-    from django.db import connection
 
-    from contacts.models import LifecycleStage
     from contacts.services.audiences import audience_save
     from journeys.demo import demo_load
     from journeys.models import EmailTemplate
     from journeys.services import journey_create, journey_publish
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE journeys_step, journeys_nudge, journeys_conversion, journeys_webhookdelivery, "
-            "journeys_messageevent, journeys_outboundmessage, journeys_enrollment, journeys_journeyversion, "
-            "journeys_journey, contacts_audiencemember, contacts_audience, contacts_event, contacts_contact, "
-            "contacts_dirtycontact, contacts_stagechange, contacts_segmentchange, contacts_segmentmembership CASCADE"
-        )
-        cursor.execute("DELETE FROM django_q_ormq")
-    demo_load()
-    stages = list(LifecycleStage.objects.values_list("pk", flat=True))
-    now = datetime.now(UTC)
-    columns = (
-        "email, first_name, last_name, timezone, locale, attributes, email_consent, created_at, updated_at, "
-        "order_count, total_revenue, stage_id, consent_source"
+    tables_empty(
+        *("journeys_step", "journeys_steptally", "journeys_nudge", "journeys_conversion", "journeys_webhookdelivery"),
+        *("journeys_messageevent", "journeys_outboundmessage", "journeys_enrollment", "journeys_journeyversion"),
+        *("journeys_journey", "contacts_audiencemember", "contacts_audience", "contacts_event", "contacts_contact"),
+        *("contacts_dirtycontact", "contacts_stagechange", "contacts_segmentchange", "contacts_segmentmembership"),
     )
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY contacts_contact ({columns}) FROM STDIN") as copy:
-        for i in range(contacts):
-            copy.write_row(
-                (
-                    f"bench{i}@example.com",
-                    NAMES[i % len(NAMES)],
-                    "Bench",
-                    "Europe/Berlin" if i % 2 else "",
-                    LANGUAGES[i % len(LANGUAGES)],
-                    '{"plan": "%s"}' % ("pro" if i % 3 else "free"),
-                    "unsubscribed" if i % 33 == 0 else "subscribed",
-                    now,
-                    now,
-                    0,
-                    0,
-                    stages[i % len(stages)],
-                    "bench",
-                )
-            )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE contacts_contact")
+    demo_load()
+    contacts_copy(contacts)
     audience = audience_save(name="Bench retargeting", provider="list", config={}, secrets={})
     welcome = EmailTemplate.objects.get(name="Welcome")
     graph = {
@@ -122,16 +85,8 @@ def prepare(contacts: int) -> int:
         ],
     }
     journey = journey_create(name="Bench welcome", graph=graph, settings={})
-    journey_publish(journey=journey, now=now)
+    journey_publish(journey=journey, now=datetime.now(UTC))
     return int(journey.pk)
-
-
-def node(node_id: str, kind: str, config: dict[str, object], row: int) -> dict[str, object]:
-    return {"id": node_id, "type": kind, "config": config, "position": {"x": 0, "y": 120 * row}}
-
-
-def edge(source: str, handle: str | None, target: str) -> dict[str, object]:
-    return {"id": f"{source}-{handle or 'next'}-{target}", "source": source, "sourceHandle": handle, "target": target}
 
 
 def enroll(journey_id: int) -> tuple[int, float]:

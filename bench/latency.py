@@ -31,7 +31,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,20 +42,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def django_setup() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "flowbuilder.settings")
-    sys.path.insert(0, str(REPO))
-    import django
-
-    django.setup()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+sys.path.insert(0, str(REPO))  # run as a script: ``bench`` is importable from the repository
+from bench.common import django_setup, edge, free_port, node, tables_empty  # noqa: E402
 
 
 class Arrivals:
@@ -86,14 +73,12 @@ def prepare() -> str:
     from journeys.services import journey_create, journey_publish
 
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE journeys_step, journeys_nudge, journeys_conversion, journeys_webhookdelivery, "
-            "journeys_messageevent, journeys_outboundmessage, journeys_enrollment, journeys_journeyversion, "
-            "journeys_journey, contacts_event, contacts_contact, contacts_dirtycontact, contacts_stagechange, "
-            "contacts_segmentchange, contacts_segmentmembership CASCADE"
-        )
-        cursor.execute("DELETE FROM django_q_ormq")
+    tables_empty(
+        *("journeys_step", "journeys_steptally", "journeys_nudge", "journeys_conversion", "journeys_webhookdelivery"),
+        *("journeys_messageevent", "journeys_outboundmessage", "journeys_enrollment", "journeys_journeyversion"),
+        *("journeys_journey", "contacts_event", "contacts_contact", "contacts_dirtycontact", "contacts_stagechange"),
+        *("contacts_segmentchange", "contacts_segmentmembership"),
+    )
     demo_load()
     from django.contrib.auth import get_user_model
 
@@ -103,17 +88,12 @@ def prepare() -> str:
     welcome = EmailTemplate.objects.get(name="Welcome")
     now = datetime.now(UTC)
     for name, event, wait in (("Bench welcome", "signed_up", None), ("Bench trial", "trial_started", 2)):
-        nodes: list[dict[str, Any]] = [{"id": "t", "type": "trigger", "config": {"kind": "event", "event": event}}]
+        steps: list[tuple[str, str, dict[str, Any]]] = [("t", "trigger", {"kind": "event", "event": event})]
         if wait:
-            nodes.append({"id": "w", "type": "wait", "config": {"mode": "duration", "amount": wait, "unit": "minutes"}})
-        nodes += [
-            {"id": "m", "type": "send_email", "config": {"template": welcome.pk}},
-            {"id": "x", "type": "exit", "config": {}},
-        ]
-        for row, node in enumerate(nodes):
-            node["position"] = {"x": 0, "y": 120 * row}
-        ids = [node["id"] for node in nodes]
-        edges = [{"id": f"{a}-{b}", "source": a, "target": b} for a, b in itertools.pairwise(ids)]
+            steps.append(("w", "wait", {"mode": "duration", "amount": wait, "unit": "minutes"}))
+        steps += [("m", "send_email", {"template": welcome.pk}), ("x", "exit", {})]
+        nodes = [node(node_id, kind, config, row) for row, (node_id, kind, config) in enumerate(steps)]
+        edges = [edge(a["id"], None, b["id"]) for a, b in itertools.pairwise(nodes)]
         journey = journey_create(name=name, graph={"nodes": nodes, "edges": edges}, settings={})
         journey_publish(journey=journey, now=now)
     connection.close()
