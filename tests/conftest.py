@@ -49,13 +49,20 @@ def _fresh_journey_plans() -> Iterator[None]:
     plans_forget()
 
 
-@pytest.fixture
-def default_stages(db: None) -> None:
-    """The lifecycle stages the migrations seed. A test that commits (``live_server``,
-    ``transaction=True``) ends by emptying every table, seeded rows too, so a live-server test
-    that needs them after another one asks for this."""
+@pytest.fixture(autouse=True)
+def _seeded_rows_for_committing_tests(request: pytest.FixtureRequest) -> None:
+    """A test that commits (``live_server``, ``transaction=True``) ends by emptying every table,
+    the rows the migrations seeded (the lifecycle funnel) too: each such test starts with them
+    put back, as the migration made them, whatever ran before it."""
+    marker = request.node.get_closest_marker("django_db")
+    committing = {"live_server", "transactional_db"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if not committing:
+        return
     from django.apps import apps
 
+    request.getfixturevalue("transactional_db")
     __import__("contacts.migrations.0002_default_stages", fromlist=["create"]).create(apps, None)
 
 

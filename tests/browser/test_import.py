@@ -25,7 +25,7 @@ def tasks_run_at_once(monkeypatch):
 
 
 def test_a_marketer_uploads_maps_and_imports_a_file(
-    page, live_server, marketer, log_in, screenshot, tmp_path, settings, tasks_run_at_once, default_stages
+    page, live_server, marketer, log_in, screenshot, tmp_path, settings, tasks_run_at_once
 ):
     settings.MEDIA_ROOT = tmp_path
     upload = tmp_path / "leads.csv"
