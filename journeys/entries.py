@@ -102,11 +102,10 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
     journey_ids = {c.journey.pk for c in candidates}
     contact_ids = {c.contact_id for c in candidates}
     history: dict[tuple[int, int], list[tuple[str, int, datetime]]] = {}
-    for journey_id in journey_ids:
-        columns = ("contact", "state", "slot", "entered_at")
-        for contact_id, state, slot, entered_at in rows_for_ids(
-            Enrollment, "contact", contact_ids, columns, journey=journey_id
-        ):
+    # The contacts' enrollments, of every journey in one query (few per contact), kept for ours.
+    columns = ("journey", "contact", "state", "slot", "entered_at")
+    for journey_id, contact_id, state, slot, entered_at in rows_for_ids(Enrollment, "contact", contact_ids, columns):
+        if journey_id in journey_ids:
             history.setdefault((journey_id, contact_id), []).append((state, slot, entered_at))
     rows: list[tuple[Any, ...]] = []  # ENROLLMENT_COLUMNS: no model objects for 10,000 contacts
     keys: set[tuple[int, str]] = set()
