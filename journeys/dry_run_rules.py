@@ -25,7 +25,7 @@ from typing import Any
 from django.utils import timezone
 
 from contacts.rules import CONTACT_FIELDS
-from journeys.matching import as_date_or_moment, filter_matches, filters_match
+from journeys.matching import as_date_or_moment, filter_matches, filters_match, property_value
 
 TRUE: dict[str, Any] = {"all": []}
 FALSE: dict[str, Any] = {"any": []}
@@ -126,7 +126,7 @@ def _attribute_holds(node: Mapping[str, Any], attributes: Mapping[str, Any], now
     op, expected = node["op"], node.get("value", 0)
     if op not in ("before", "after", "within_last", "not_within_last"):
         return filter_matches({"property": node["field"], "op": op, "value": expected}, attributes)
-    moment = _moment(_value_at(attributes, node["field"]))
+    moment = _moment(property_value(attributes, node["field"]))  # absent: not a moment, None
     if op in ("within_last", "not_within_last"):
         inside = moment is not None and now - timedelta(days=int(expected)) <= moment <= now
         return inside if op == "within_last" else not inside
@@ -134,15 +134,6 @@ def _attribute_holds(node: Mapping[str, Any], attributes: Mapping[str, Any], now
     if moment is None or boundary is None:
         return False
     return moment < boundary if op == "before" else moment > boundary
-
-
-def _value_at(attributes: Mapping[str, Any], path: str) -> Any:
-    value: Any = attributes
-    for part in path.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
 
 
 def _moment(value: Any) -> datetime | None:
