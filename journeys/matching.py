@@ -102,12 +102,17 @@ def clock_time(value: Any, default: time = time(9, 0)) -> time:
         return default
 
 
-def zone_of(contact: Contact) -> ZoneInfo:
-    """The contact's time zone, else the workspace's."""
+def zone_named(name: str) -> ZoneInfo:
+    """The time zone ``name`` (validated when stored), else the workspace's."""
     try:
-        return ZoneInfo(contact.timezone or settings.TIME_ZONE)
+        return ZoneInfo(name or settings.TIME_ZONE)  # ZoneInfo keeps its own cache of zones
     except (KeyError, ValueError):
         return ZoneInfo(settings.TIME_ZONE)
+
+
+def zone_of(contact: Contact) -> ZoneInfo:
+    """The contact's time zone, else the workspace's."""
+    return zone_named(contact.timezone)
 
 
 def contact_date_value(contact: Contact, name: str) -> Any:

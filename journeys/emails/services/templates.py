@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +18,7 @@ from flowbuilder.core.languages import default_language, language_normalise, sup
 from flowbuilder.core.validation import storable_text
 from journeys.emails import tracking
 from journeys.emails.rendering import Compiled, Locale, Record, Rendered, compile_content, render, template_check
+from journeys.matching import zone_named
 from journeys.models import EmailTemplate, EmailTemplateTranslation, Journey
 
 CONTENT_FIELDS = ("subject", "preheader", "html_body", "text_body")
@@ -260,24 +260,16 @@ def render_context(
     return context
 
 
-def _zone(name: str) -> ZoneInfo:
-    """The time zone ``name`` (validated when stored), else the workspace's."""
-    try:
-        return ZoneInfo(name or settings.TIME_ZONE)  # ZoneInfo keeps its own cache of zones
-    except (KeyError, ValueError):
-        return ZoneInfo(settings.TIME_ZONE)
-
-
 def contact_locale(contact: Contact, language: str | None = None) -> Locale:
     """The contact's language (``language`` when given, else their locale if we speak it, else the
     workspace's) and time zone (theirs, else the workspace's)."""
     wanted = (language or contact.locale or "").split("-")[0].lower()
-    return Locale(wanted if wanted in supported_languages() else default_language(), _zone(contact.timezone))
+    return Locale(wanted if wanted in supported_languages() else default_language(), zone_named(contact.timezone))
 
 
 def workspace_locale() -> Locale:
     """The workspace's language and time zone (email to colleagues)."""
-    return Locale(default_language(), _zone(settings.TIME_ZONE))
+    return Locale(default_language(), zone_named(settings.TIME_ZONE))
 
 
 def template_preview(
