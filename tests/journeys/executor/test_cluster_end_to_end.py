@@ -22,7 +22,6 @@ from django.db import connection
 
 from flowbuilder.accounts.services import api_key_create
 from journeys.models import Enrollment, OutboundMessage
-from tests.journeys.executor.test_processes import database_url
 
 pytestmark = [
     pytest.mark.slow,
@@ -34,10 +33,10 @@ REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def cluster(smtp_server: Any) -> Iterator[subprocess.Popen[str]]:
+def cluster(smtp_server: Any, database_url: str) -> Iterator[subprocess.Popen[str]]:
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
         "Q_WORKERS": "2",
     }

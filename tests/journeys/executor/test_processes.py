@@ -38,12 +38,6 @@ pytestmark = [
 WORKER = Path(__file__).with_name("worker.py")
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @dataclass
 class Worker:
     """One worker process: started, waiting for ``go``."""
@@ -72,13 +66,13 @@ class Worker:
 
 
 @pytest.fixture
-def worker(settings: Any) -> Iterator[Callable[..., Worker]]:
+def worker(database_url: str) -> Iterator[Callable[..., Worker]]:
     started: list[Worker] = []
 
     def start(mode: str, *args: str, env: dict[str, str] | None = None) -> Worker:
         process = subprocess.Popen(
             [sys.executable, str(WORKER), mode, *args],
-            env={**os.environ, "DATABASE_URL": database_url(), "EMAIL_URL": "", **(env or {})},
+            env={**os.environ, "DATABASE_URL": database_url, "EMAIL_URL": "", **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
