@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg
@@ -27,19 +29,29 @@ class FakeClock:
         self.at += seconds
 
 
-def other_process_could_watch() -> bool:
-    """Whether a second process would get the lease now."""
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        with psycopg.connect(
-            dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
-        ) as other:
-            row = other.execute("SELECT pg_try_advisory_lock(%s, 0)", [TICKER_LOCK]).fetchone()
-            got = bool(row and row[0])
-            if got:
+@contextmanager
+def watching_elsewhere() -> Iterator[bool]:
+    """Take the lease as another process would (another connection; another open file): yields
+    whether it got it, and gives it back after."""
+    if connection.vendor != "postgresql":
+        with ticker_lease() as held:  # another open file of the lock
+            yield held
+        return
+    db = connection.settings_dict
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+    ) as other:
+        row = other.execute("SELECT pg_try_advisory_lock(%s, 0)", [TICKER_LOCK]).fetchone()
+        held = bool(row and row[0])
+        try:
+            yield held
+        finally:
+            if held:
                 other.execute("SELECT pg_advisory_unlock(%s, 0)", [TICKER_LOCK])
-            return bool(got)
-    with ticker_lease() as held:  # another open file, as another process would have
+
+
+def other_process_could_watch() -> bool:
+    with watching_elsewhere() as held:
         return held
 
 
@@ -56,9 +68,8 @@ def test_only_one_ticker_watches_at_a_time_and_the_lease_is_free_again_afterward
 def test_a_ticker_that_finds_another_one_watching_returns_at_once(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     clock = FakeClock()
-    with ticker_lease():
-        if connection.vendor == "postgresql":
-            pytest.skip("advisory locks are shared by one connection; the lease test covers PostgreSQL")
+    with watching_elsewhere() as held:
+        assert held
         assert ticker_watch(seconds=55, clock=clock, sleep=clock.sleep) is None
     assert clock.naps == []
 
