@@ -452,6 +452,27 @@ def _dates_due(
 # --- applying nudges (the executor calls this at the start of each batch) ---------------------------
 
 
+def exits_record(exits: Sequence[tuple[Walker, str]], *, now: datetime) -> None:
+    """Take these enrollments (locked, active) out of their journeys at the step they are at,
+    each with its reason: an ``exited`` step in the log, and their state, reason and end set.
+    Open canvases are told on commit. What an exit rule, a person in admin and archiving do."""
+    if not exits:
+        return
+    log = StepLog()
+    plans = plans_for({walker.version_id for walker, _reason in exits})
+    for walker, reason in exits:
+        node = plans[walker.version_id].nodes.get(walker.node_id)
+        log.add(walker, node, Step.Outcome.EXITED, at=now, reason=reason)
+        walker.state, walker.finished_at, walker.due_at = Enrollment.State.EXITED, now, None
+        walker.exit_reason = reason[:300]
+    log.write()
+    walkers_save([walker for walker, _reason in exits])
+    from journeys.live import live_counts_changed
+
+    left = {walker.journey_id for walker, _reason in exits}
+    transaction.on_commit(lambda: live_counts_changed(left))
+
+
 def nudges_apply(*, now: datetime, limit: int = 1000) -> int:
     """Apply pending nudges whose enrollment no executor holds: exits leave at once (recorded at
     their current step), wake-ups make a waiting enrollment due now. Returns how many applied."""
@@ -469,8 +490,8 @@ def nudges_apply(*, now: datetime, limit: int = 1000) -> int:
     gone = set(
         Enrollment.objects.filter(pk__in=ids).exclude(state=Enrollment.State.ACTIVE).values_list("pk", flat=True)
     )
-    log = StepLog()
-    exited: list[Walker] = []
+    exits: list[tuple[Walker, str]] = []
+    leaving: set[int] = set()
     woken: list[int] = []
     done: list[int] = []
     for nudge in nudges:
@@ -480,27 +501,14 @@ def nudges_apply(*, now: datetime, limit: int = 1000) -> int:
                 done.append(nudge.pk)
             continue  # locked by a running batch: next time
         done.append(nudge.pk)
-        if walker.state != Enrollment.State.ACTIVE:
+        if walker.id in leaving:
             continue
         if nudge.kind == Nudge.Kind.EXIT:
-            plan = plans_for([walker.version_id])[walker.version_id]
-            log.add(walker, plan.nodes.get(walker.node_id), Step.Outcome.EXITED, at=now, reason=nudge.reason)
-            walker.state, walker.finished_at, walker.due_at, walker.exit_reason = (
-                Enrollment.State.EXITED,
-                now,
-                None,
-                nudge.reason,
-            )
-            exited.append(walker)
+            exits.append((walker, nudge.reason))
+            leaving.add(walker.id)
         elif nudge.node_id == walker.node_id:
             woken.append(walker.id)
-    log.write()
-    walkers_save(exited)
-    if exited:
-        from journeys.live import live_counts_changed
-
-        left = {walker.journey_id for walker in exited}
-        transaction.on_commit(lambda: live_counts_changed(left))
+    exits_record(exits, now=now)
     if woken:
         Enrollment.objects.filter(pk__in=woken, state=Enrollment.State.ACTIVE).update(due_at=now)
     Nudge.objects.filter(pk__in=done).delete()

@@ -192,17 +192,6 @@ class EnrollmentAdmin(ShownNotEdited):
             )
             % {"count": report.removed},
         )
-        if report.pending:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)s is being moved by the executor right now and leaves right after.",
-                    "%(count)s are being moved by the executor right now and leave right after.",
-                    report.pending,
-                )
-                % {"count": report.pending},
-                messages.WARNING,
-            )
 
 
 @admin.register(Step)

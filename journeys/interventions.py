@@ -1,8 +1,8 @@
 """What a person does to enrollments by hand (Django admin): retry them now, or take them out.
 
-Both work beside running executors: rows a batch holds are left to it (retry) or taken out by
-the executor right after it (remove, through the same exit nudge an exit rule uses). Both ask
-for a drain and tell open canvases on commit.
+Both work beside running executors: rows a batch holds are left to it (retry), or waited for and
+taken out at the step it moved them to (remove, recorded as an exit rule's exit is). Open
+canvases are told on commit; a retry also asks for a drain.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from journeys.entries import nudges_apply
-from journeys.executor import drain_schedule
+from journeys.entries import exits_record
+from journeys.executor import WALKER_FIELDS, Walker, drain_schedule
 from journeys.live import live_counts_changed
-from journeys.models import Enrollment, Nudge
+from journeys.models import Enrollment
 
 CHUNK = 500  # ids per statement: SQLite limits the parameters of one query
 
@@ -96,7 +96,6 @@ def enrollments_retry(*, enrollment_ids: Iterable[int], now: datetime | None = N
 @dataclass
 class RemoveReport:
     removed: int = 0  # left the journey now
-    pending: int = 0  # held by a running batch: the executor takes them out right after it
 
 
 @transaction.atomic
@@ -105,27 +104,19 @@ def enrollments_remove(*, enrollment_ids: Iterable[int], reason: str, now: datet
     current step, recorded in the step log as ``exited`` with ``reason`` (also its
     ``exit_reason``). Only active enrollments are taken out; others are left as they are.
 
-    Goes through the executor's exit nudges: those a running batch holds stay nudged and leave
-    in the executor's next batch (a drain is asked for).
+    Set-based, a chunk at a time; one a running batch holds is waited for (a moment) and taken
+    out at the step that batch moved it to.
     """
     now = now or timezone.now()
-    reason = reason[:300]
-    journeys: set[int] = set()
-    created = 0
+    removed = 0
     for chunk in _chunks(sorted(set(enrollment_ids))):
-        rows = list(
-            Enrollment.objects.filter(pk__in=chunk, state=Enrollment.State.ACTIVE).values_list("pk", "journey_id")
-        )
-        Nudge.objects.bulk_create(
-            [Nudge(enrollment_id=pk, kind=Nudge.Kind.EXIT, reason=reason, created_at=now) for pk, _journey in rows]
-        )
-        created += len(rows)
-        journeys.update(journey for _pk, journey in rows)
-    # Applies every pending nudge it can, oldest first, as the executor would at its next batch
-    # (1000 a round); it stops when only nudges of enrollments a batch holds are left.
-    for _round in range(created // 1000 + 10 if created else 0):
-        if not nudges_apply(now=now):
-            break
-    pending = Nudge.objects.filter(kind=Nudge.Kind.EXIT, reason=reason, created_at=now).count()
-    _after_commit(journeys, drain=pending > 0)
-    return RemoveReport(removed=created - pending, pending=pending)
+        walkers = [
+            Walker.of(row)
+            for row in Enrollment.objects.select_for_update()
+            .filter(pk__in=chunk, state=Enrollment.State.ACTIVE)
+            .order_by("pk")
+            .values_list(*WALKER_FIELDS)
+        ]
+        exits_record([(walker, reason) for walker in walkers], now=now)
+        removed += len(walkers)
+    return RemoveReport(removed=removed)
