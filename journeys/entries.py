@@ -147,21 +147,15 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
                 candidate.node_id,
                 key,
                 candidate.data,
-                now,
-                now,
-                now,
                 slot,
-                Enrollment.State.ACTIVE,
-                0,
-                0,
-                "",
-                "",
             )
         )
     if rows:
         # One statement; the unique constraints leave out an occurrence enrolled before and a
         # place already taken (also by a concurrent writer), and only what went in is counted.
-        report.entered = rows_insert(Enrollment, ENROLLMENT_COLUMNS, rows)
+        fresh = {"entered_at": now, "node_entered_at": now, "due_at": now, "state": Enrollment.State.ACTIVE}
+        fresh |= {"steps": 0, "attempts": 0, "last_error": "", "exit_reason": ""}
+        report.entered = rows_insert(Enrollment, ENROLLMENT_COLUMNS, rows, same=fresh)
         if len(rows) > report.entered:
             # Enrolled before (a retried request, an event seen twice) or by a concurrent writer.
             report.refused["duplicate"] = report.refused.get("duplicate", 0) + len(rows) - report.entered
@@ -171,9 +165,7 @@ def enrollments_create(candidates: Sequence[Candidate], *, now: datetime) -> Ent
 
 
 # A new enrollment's fields, in the order ``enrollments_create`` builds its rows.
-ENROLLMENT_COLUMNS: tuple[str, ...] = ("journey", "version", "contact", "node_id", "trigger_key", "trigger_data")
-ENROLLMENT_COLUMNS += ("entered_at", "node_entered_at", "due_at", "slot", "state", "steps", "attempts")
-ENROLLMENT_COLUMNS += ("last_error", "exit_reason")
+ENROLLMENT_COLUMNS = ("journey", "version", "contact", "node_id", "trigger_key", "trigger_data", "slot")
 
 
 # --- announcements from the contacts app ----------------------------------------------------------

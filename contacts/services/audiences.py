@@ -101,21 +101,10 @@ def audience_members_add(*, audience: Audience, contact_ids: Iterable[int], now:
     rows = {pk: (wanted, state) for pk, wanted, state in members}
     # Queued (and so sent) in the order contacts were created.
     emails = sorted(Contact.objects.filter(pk__in=ids - set(rows)).values_list("pk", "email"))
-    created = rows_insert(
-        AudienceMember,
-        (
-            "audience",
-            "contact",
-            "email_hash",
-            "state",
-            "wanted",
-            "attempts",
-            "next_attempt_at",
-            "last_error",
-            "updated_at",
-        ),
-        [(audience.pk, pk, email_hash(email), State.PENDING_ADD, "in", 0, now, "", now) for pk, email in emails],
-    )
+    pending = {"audience": audience.pk, "state": State.PENDING_ADD, "wanted": "in", "attempts": 0}
+    pending |= {"next_attempt_at": now, "last_error": "", "updated_at": now}
+    hashed = [(pk, email_hash(email)) for pk, email in emails]
+    created = rows_insert(AudienceMember, ("contact", "email_hash"), hashed, same=pending)
     back_in = [
         pk for pk, (wanted, state) in rows.items() if pk is not None and (wanted == "out" or state == State.FAILED)
     ]

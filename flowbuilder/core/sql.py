@@ -5,7 +5,7 @@ and (PostgreSQL) a cursor that sends big array parameters apart from the SQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -56,9 +56,16 @@ def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return found
 
 
-def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-    """Insert ``rows`` (values in the order of the fields named in ``columns``) in that order,
-    leaving out every one a unique constraint refuses; returns how many went in.
+def rows_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    same: Mapping[str, Any] | None = None,
+) -> int:
+    """Insert ``rows`` (values in the order of the fields named in ``columns``, and the values in
+    ``same``, field name → value, for every row) in that order, leaving out every one a unique
+    constraint refuses; returns how many went in.
 
     PostgreSQL: one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING``, the columns sent
     as binary arrays apart from the SQL (a batch of 10,000 enrollments in one statement,
@@ -68,28 +75,39 @@ def rows_insert(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     """
     if not rows:
         return 0
+    same = dict(same or {})
     fields = [_field(model, name) for name in columns]
-    names = ", ".join(str(f.column) for f in fields)
+    constants = [_field(model, name) for name in same]
+    names = ", ".join(str(f.column) for f in (*fields, *constants))
     table = model._meta.db_table
     if connection.vendor != "postgresql":
-        values = ", ".join(["%s"] * len(fields))
+        values = ", ".join(["%s"] * (len(fields) + len(constants)))
+        tail = [f.get_db_prep_save(value, connection) for f, value in zip(constants, same.values(), strict=True)]
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING",  # noqa: S608 - names are ours
-                [[f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)] for row in rows],
+                [
+                    [*(f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)), *tail]
+                    for row in rows
+                ],
             )
             return int(cursor.rowcount)
+
+    def dumped(field: models.Field[Any, Any], value: Any) -> Any:
+        return json.dumps(value) if isinstance(field, models.JSONField) else value
+
+    varying = ", ".join(str(f.column) for f in fields)
+    scalars = "".join(f", %s::{f.db_type(connection)}" for f in constants)
     arrays = ", ".join(f"%b::{f.db_type(connection)}[]" for f in fields)
-    json_fields = {index for index, f in enumerate(fields) if isinstance(f, models.JSONField)}
-    params = [
-        [json.dumps(row[index]) for row in rows] if index in json_fields else [row[index] for row in rows]
-        for index in range(len(fields))
-    ]
     with bound_cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({names}) SELECT {names} FROM unnest({arrays}) "  # noqa: S608 - names are ours
-            f"WITH ORDINALITY AS v({names}, row_number) ORDER BY row_number ON CONFLICT DO NOTHING",
-            params,
+            f"INSERT INTO {table} ({names}) SELECT {varying}{scalars} "  # noqa: S608 - names are ours
+            f"FROM unnest({arrays}) WITH ORDINALITY AS v({varying}, row_number) "
+            "ORDER BY row_number ON CONFLICT DO NOTHING",
+            [
+                *(dumped(f, value) for f, value in zip(constants, same.values(), strict=True)),
+                *([dumped(f, row[index]) for row in rows] for index, f in enumerate(fields)),
+            ],
         )
         return int(cursor.rowcount)
 
