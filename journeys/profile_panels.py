@@ -8,19 +8,11 @@ from django.http import HttpRequest
 from contacts.models import Contact
 from contacts.profile import Panel, profile_panel
 from journeys.emails.selectors import contact_messages
-from journeys.nodes import node_type
 from journeys.selectors import contact_journeys
 
 MESSAGES_SHOWN = 25
 JOURNEYS_SHOWN = 10
 STEPS_SHOWN = 40  # per journey: the latest; the API lists more
-
-
-def _icon(kind: str) -> str:
-    try:
-        return node_type(kind).icon
-    except KeyError:
-        return "workflow"
 
 
 @profile_panel
@@ -32,8 +24,8 @@ def journeys(request: HttpRequest, contact: Contact) -> Panel:
     enrollments = []
     for enrollment in trace.enrollments:
         emails = {email.seq: email for email in enrollment.emails}
-        path = [{"step": s, "email": emails.get(s.seq), "icon": _icon(s.node.kind)} for s in enrollment.steps]
-        enrollments.append({"trace": enrollment, "path": path, "icon": _icon(enrollment.current_node.kind)})
+        path = [{"step": s, "email": emails.get(s.seq)} for s in enrollment.steps]
+        enrollments.append({"trace": enrollment, "path": path})
     return {
         "template": "journeys/contact_journeys_panel.html",
         "context": {"enrollments": enrollments, "more": trace.more},

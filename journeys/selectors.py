@@ -26,11 +26,12 @@ EMAILS_SHOWN = 50  # per enrollment, the latest
 
 @dataclass(frozen=True)
 class NodeRef:
-    """A step of a version: its id, its type and the name the canvas shows for it."""
+    """A step of a version: its id, its type, the name the canvas shows for it and its type's icon."""
 
     id: str
     kind: str
     label: str
+    icon: str = "workflow"
 
 
 @dataclass(frozen=True)
@@ -110,17 +111,14 @@ def _first_event_at(kind: str) -> Subquery:
     )
 
 
-def _type_label(kind: str) -> str:
-    try:
-        return str(node_type(kind).label)
-    except KeyError:
-        return ""
-
-
 def _node_ref(nodes: Mapping[str, Mapping[str, Any]], node_id: str, kind: str = "") -> NodeRef:
     node = nodes.get(node_id) or {}
     kind = str(node.get("type") or kind)
-    return NodeRef(id=node_id, kind=kind, label=str(node.get("label") or _type_label(kind) or node_id))
+    try:
+        known = node_type(kind)
+    except KeyError:  # a type since removed
+        return NodeRef(id=node_id, kind=kind, label=str(node.get("label") or node_id))
+    return NodeRef(id=node_id, kind=kind, label=str(node.get("label") or known.label), icon=known.icon)
 
 
 def _output_label(nodes: Mapping[str, Mapping[str, Any]], node_id: str, kind: str, output: str) -> str:
