@@ -140,3 +140,23 @@ def welcome_series(refs, build, publish):
     graph["nodes"][3]["label"] = "Opened the welcome?"
     settings = {"goal": {"event": "order_completed", "within_days": 7}}
     return publish(graph, settings=settings, name="Welcome series")
+
+
+@pytest.fixture
+def signup_journey(build, refs, publish):
+    """Published: signed_up → the Welcome email → wait 2 days → end; the goal is an order
+    within 30 days, and closing the account takes the contact out."""
+    return publish(
+        build(
+            ("t", "trigger", {"kind": "event", "event": "signed_up"}),
+            ("mail", "send_email", {"template": refs["welcome"].pk}),
+            ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
+            ("end", "exit", {}),
+            edges=[("t", "mail"), ("mail", "wait"), ("wait", "end")],
+        ),
+        settings={
+            "goal": {"event": "order_completed", "within_days": 30},
+            "exit_rules": [{"kind": "event", "event": "account_closed"}],
+        },
+        name="Welcome series",
+    )

@@ -14,21 +14,8 @@ from journeys.models import Conversion, Enrollment, Nudge, OutboundMessage, Step
 
 
 @pytest.fixture
-def journey(build, refs, publish):
-    return publish(
-        build(
-            ("t", "trigger", {"kind": "event", "event": "signed_up"}),
-            ("mail", "send_email", {"template": refs["welcome"].pk}),
-            ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
-            ("end", "exit", {}),
-            edges=[("t", "mail"), ("mail", "wait"), ("wait", "end")],
-        ),
-        settings={
-            "goal": {"event": "order_completed", "within_days": 30},
-            "exit_rules": [{"kind": "event", "event": "account_closed"}],
-        },
-        name="Welcome series",
-    )
+def journey(signup_journey):
+    return signup_journey
 
 
 @pytest.fixture

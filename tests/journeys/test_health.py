@@ -14,16 +14,8 @@ from journeys.services import journey_set_status
 
 
 @pytest.fixture
-def journey(build, refs, publish):
-    return publish(
-        build(
-            ("t", "trigger", {"kind": "event", "event": "signed_up"}),
-            ("mail", "send_email", {"template": refs["welcome"].pk}),
-            ("wait", "wait", {"mode": "duration", "amount": 2, "unit": "days"}),
-            ("end", "exit", {}),
-            edges=[("t", "mail"), ("mail", "wait"), ("wait", "end")],
-        )
-    )
+def journey(signup_journey):
+    return signup_journey
 
 
 def _retrying(contact, now):
