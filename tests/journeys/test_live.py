@@ -189,41 +189,34 @@ def test_a_journey_is_told_once_until_someone_reads_its_counts(journey, now):
 # --- the WebSocket ---------------------------------------------------------------------------------------
 
 
-def test_an_anonymous_visitor_is_turned_away_with_4401(ws, journey):
+def _turned_away(opening):
+    """Open the socket ``opening()`` makes: (whether it was accepted, what it then received)."""
+
     async def scenario():
-        communicator = _through_the_server(journey.pk)
+        communicator = opening()
         connected, _ = await communicator.connect()
         closed = await communicator.receive_output()
         await communicator.disconnect()
         return connected, closed
 
-    connected, closed = async_to_sync(scenario)()
+    return async_to_sync(scenario)()
+
+
+def test_an_anonymous_visitor_is_turned_away_with_4401(ws, journey):
+    connected, closed = _turned_away(lambda: _through_the_server(journey.pk))
     assert connected
     assert closed == {"type": "websocket.close", "code": 4401}
 
 
 def test_a_user_without_a_role_is_turned_away_with_4403(ws, journey, make_user, client):
     cookie = _session_of(client, make_user(None))
-
-    async def scenario():
-        communicator = _through_the_server(journey.pk, cookie=cookie)
-        await communicator.connect()
-        closed = await communicator.receive_output()
-        await communicator.disconnect()
-        return closed
-
-    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4403}
+    _connected, closed = _turned_away(lambda: _through_the_server(journey.pk, cookie=cookie))
+    assert closed == {"type": "websocket.close", "code": 4403}
 
 
 def test_an_unknown_journey_is_refused_with_4404(ws, viewer):
-    async def scenario():
-        communicator = _follow(987654, viewer)
-        await communicator.connect()
-        closed = await communicator.receive_output()
-        await communicator.disconnect()
-        return closed
-
-    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4404}
+    _connected, closed = _turned_away(lambda: _follow(987654, viewer))
+    assert closed == {"type": "websocket.close", "code": 4404}
 
 
 def test_a_page_from_another_site_cannot_open_the_socket(ws, journey, viewer, client):
