@@ -15,6 +15,12 @@ urlpatterns = [
     path("journeys/<int:pk>/", apis.JourneyDetailApi.as_view(), name="journey"),
     path("journeys/<int:pk>/validate/", apis.JourneyValidateApi.as_view(), name="journey-validate"),
     path("journeys/<int:pk>/dry-run/", apis.JourneyDryRunApi.as_view(), name="journey-dry-run"),
+    path("journeys/<int:pk>/live/", apis.JourneyLiveApi.as_view(), name="journey-live"),
+    path(
+        "journeys/<int:pk>/nodes/<str:node_id>/contacts/",
+        apis.JourneyNodeContactsApi.as_view(),
+        name="journey-node-contacts",
+    ),
     path("journeys/<int:pk>/publish/", apis.JourneyPublishApi.as_view(), name="journey-publish"),
     path("journeys/<int:pk>/pause/", apis.JourneyPauseApi.as_view(), name="journey-pause"),
     path("journeys/<int:pk>/resume/", apis.JourneyResumeApi.as_view(), name="journey-resume"),

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_serializer,
@@ -21,9 +23,10 @@ from rest_framework.views import APIView
 
 from flowbuilder.accounts.roles import Role
 from flowbuilder.core.api import Pagination, error_body, json_object
-from journeys import gallery, services
+from journeys import gallery, selectors, services
 from journeys.health import journeys_health
 from journeys.journey_settings import JourneySettingsSerializer
+from journeys.live import live_counts_message
 from journeys.models import Journey, JourneyVersion
 from journeys.nodes import node_types
 from journeys.nodes.base import Category, NodeType, describe
@@ -245,6 +248,122 @@ class JourneyDetailApi(APIView):
             )
         journey.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_serializer(component_name="JourneyLiveEmail")
+class LiveEmailOutput(serializers.Serializer[Any]):
+    sent = serializers.IntegerField()
+    opened = serializers.IntegerField(help_text="Messages opened at least once.")
+    clicked = serializers.IntegerField(help_text="Messages clicked at least once.")
+
+
+@extend_schema_serializer(component_name="JourneyLiveNode")
+class LiveNodeOutput(serializers.Serializer[Any]):
+    waiting = serializers.IntegerField(help_text="At the step now.")
+    stuck = serializers.IntegerField(help_text="Of them, overdue by 15 minutes while the journey is active.")
+    retrying = serializers.IntegerField(help_text="Of them, trying the step again after it failed.")
+    passed = serializers.IntegerField(help_text="Left it by an output (skipped ones included).")
+    outputs = serializers.DictField(child=serializers.IntegerField(), help_text="Passed, by output.")
+    skipped = serializers.DictField(child=serializers.IntegerField(), help_text="Skipped, by reason.")
+    exited = serializers.IntegerField(help_text="Left the journey here.")
+    failed = serializers.IntegerField(help_text="Failed here.")
+    email = LiveEmailOutput(required=False, help_text="Send-email steps only.")
+
+
+@extend_schema_serializer(component_name="JourneyLive")
+class LiveOutput(serializers.Serializer[Any]):
+    type = serializers.ChoiceField(choices=["counts"])
+    journey = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    nodes = serializers.DictField(child=LiveNodeOutput(), help_text="By step id.")
+
+
+class JourneyLiveApi(APIView):
+    """The live counts the canvas's WebSocket sends, for when it cannot keep one open."""
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_live",
+        responses=LiveOutput,
+        description="Per step: contacts waiting there now (stuck, retrying), how many passed it (by output), were "
+        "skipped (by reason), exited or failed there; send-email steps also emails sent, opened and clicked. The "
+        "same message `ws/journeys/{id}/live/` sends (see docs/executor.md, Observability): poll it at most once "
+        "a second.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        message = live_counts_message(journey_id=pk)
+        if message is None:
+            raise exceptions.NotFound(_("No such journey."))
+        return Response(message)
+
+
+@extend_schema_serializer(component_name="JourneyNodeContactPerson")
+class NodeContactPersonOutput(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="contact_id")
+    email = serializers.CharField(source="contact_email", help_text="Empty for a contact with only an external id.")
+    name = serializers.CharField(source="contact_name", help_text="First and last name; may be empty.")
+
+
+class JourneyNodeContactsApi(APIView):
+    """Who is at a step of the canvas: waiting there, passed it, or ended there."""
+
+    @extend_schema_serializer(component_name="JourneyNodeContact")
+    class Output(serializers.Serializer[Any]):
+        enrollment = serializers.IntegerField()
+        contact = NodeContactPersonOutput(source="*")
+        version = serializers.IntegerField(help_text="The version the contact was in there.")
+        state = serializers.ChoiceField(choices=selectors.NODE_CONTACT_STATES)
+        at = serializers.DateTimeField(
+            help_text="waiting: since when it is there; passed: when it left; exited, failed: when it ended."
+        )
+        due_at = serializers.DateTimeField(
+            allow_null=True, help_text="waiting: when it moves on (null: it waits for a webhook's answer)."
+        )
+        output = serializers.CharField(help_text="passed: the output it left by; otherwise empty.")
+        reason = serializers.CharField(
+            help_text="passed: why the step was skipped (empty: it was done); exited, failed: why it ended; "
+            "waiting: the error of a step being retried."
+        )
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="journeys_node_contacts",
+        parameters=[
+            OpenApiParameter(
+                "state",
+                str,
+                enum=selectors.NODE_CONTACT_STATES,
+                default="waiting",
+                description="waiting (there now), passed (left by an output), exited or failed (ended there).",
+            )
+        ],
+        responses={
+            200: inline_serializer(
+                "PaginatedJourneyNodeContacts",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": Output(many=True),
+                },
+            ),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="`state` is not one of those above."),
+        },
+        description="The contacts at one step of the journey (any version), newest first, a page at a time. A "
+        "step nobody reached, or that the journey does not have, has none. See docs/api.md.",
+    )
+    def get(self, request: Request, pk: int, node_id: str) -> Response:
+        journey = get_object_or_404(Journey, pk=pk)
+        state = request.query_params.get("state", "waiting")
+        if state not in selectors.NODE_CONTACT_STATES:
+            raise exceptions.ValidationError(
+                {"state": [_("Choose one of: %(states)s.") % {"states": ", ".join(selectors.NODE_CONTACT_STATES)}]}
+            )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(
+            selectors.node_contacts(journey=journey, node_id=node_id, state=state), request, view=self
+        )
+        return paginator.get_paginated_response(self.Output(page, many=True).data)
 
 
 ValidationOutput = inline_serializer(

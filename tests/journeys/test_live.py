@@ -154,6 +154,36 @@ def test_contacts_whose_step_failed_count_as_retrying_at_that_node(journey, pers
     assert (counts["wait"]["waiting"], counts["wait"]["retrying"], counts["wait"]["stuck"]) == (1, 1, 0)
 
 
+# --- polling them (the canvas without a socket) -------------------------------------------------------
+
+
+def test_the_canvas_can_poll_the_message_its_socket_would_send(journey, person, happen, run, api_client, viewer):
+    for contact in (person("kim@example.com"), person("lee@example.com")):
+        happen(contact, "signed_up")
+    run()
+    api_client.force_authenticate(viewer)  # any role may read them
+    response = api_client.get(f"/api/v1/journeys/{journey.pk}/live/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body | {"at": None} == live_counts_message(journey_id=journey.pk) | {"at": None}
+    assert (body["type"], body["journey"]) == ("counts", journey.pk)
+    assert body["nodes"]["wait"]["waiting"] == 2
+    assert body["nodes"]["mail"]["email"] == {"sent": 0, "opened": 0, "clicked": 0}
+
+
+def test_polling_the_counts_of_an_unknown_journey_is_a_404(api_client, viewer):
+    api_client.force_authenticate(viewer)
+    response = api_client.get("/api/v1/journeys/999/live/")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_polling_the_counts_needs_a_role(api_client, make_user, journey):
+    assert api_client.get(f"/api/v1/journeys/{journey.pk}/live/").status_code in (401, 403)
+    api_client.force_authenticate(make_user(None))
+    assert api_client.get(f"/api/v1/journeys/{journey.pk}/live/").status_code == 403
+
+
 # --- telling subscribers ------------------------------------------------------------------------------
 
 
