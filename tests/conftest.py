@@ -147,6 +147,11 @@ def page(browser: Any, request: pytest.FixtureRequest, console_allows: list[str]
         "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type in {"error", "warning"} else None
     )
     tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    failures: list[str] = []  # console messages of failed loads do not name the address; these do
+    tab.on("requestfailed", lambda r: failures.append(f"{r.method} {r.url}: {r.failure}"))
+    tab.on(
+        "response", lambda r: failures.append(f"{r.request.method} {r.url}: {r.status}") if r.status >= 400 else None
+    )
     yield tab
     failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
     if failed:
@@ -155,7 +160,8 @@ def page(browser: Any, request: pytest.FixtureRequest, console_allows: list[str]
         tab.screenshot(path=str(shot), full_page=True)
     context.close()
     unexpected = [p for p in problems if not any(allowed in p for allowed in console_allows)]
-    assert not unexpected, "\n".join(unexpected)
+    # A test that failed already tells its story; what its page logged afterwards is noise.
+    assert failed or not unexpected, "\n".join(unexpected + [f"(failed request) {f}" for f in failures])
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -179,11 +185,13 @@ def screenshot() -> Callable[[Any, str], Path]:
 
 
 @pytest.fixture
-def log_in(live_server: Any) -> Callable[..., None]:
-    """``log_in(page, user)`` logs in through the real login form of the live server."""
+def log_in(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """``log_in(page, user)`` logs in through the real login form of the live server (or of
+    ``base_url``, another server of the same app)."""
 
-    def do(tab: Any, user: Any, *, password: str = PASSWORD) -> None:
-        tab.goto(f"{live_server.url}/login/")
+    def do(tab: Any, user: Any, *, password: str = PASSWORD, base_url: str | None = None) -> None:
+        url = base_url or request.getfixturevalue("live_server").url
+        tab.goto(f"{url}/login/")
         tab.get_by_label("Username").fill(user.get_username())
         tab.get_by_label("Password").fill(password)
         tab.get_by_role("button", name="Log in").click()
