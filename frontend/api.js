@@ -10,6 +10,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = body?.error?.code || "error";
     this.fields = body?.error?.fields || {};
+    this.body = body;
   }
 }
 
@@ -20,7 +21,8 @@ export async function api(url, { method = "GET", body, signal } = {}) {
     credentials: "same-origin",
     headers: {
       Accept: "application/json",
-      ...(body === undefined ? {} : { "Content-Type": "application/json", "X-CSRFToken": csrfToken() }),
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      ...(method === "GET" ? {} : { "X-CSRFToken": csrfToken() }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });

@@ -1,7 +1,8 @@
 // Builds Flowbuilder's front-end assets into static/build/ (git-ignored; WhiteNoise serves them).
 //   node frontend/build.mjs           one build
 //   node frontend/build.mjs --watch   rebuild on change
-// Outputs: shell.js (the app shell's behaviour), segment-builder.js and template-editor.js (React;
+// Outputs: shell.js (the app shell's behaviour), segment-builder.js, template-editor.js and
+// journey-editor.js (+ journey-editor.css: React Flow's styles) (React;
 // shared code lands in chunks/), and icons.svg (a sprite of the Lucide icons
 // listed in frontend/icons.json, used by the {% icon %} template tag).
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -36,6 +37,7 @@ const options = {
     shell: join(root, "frontend", "shell", "index.js"),
     "segment-builder": join(root, "frontend", "segments", "builder.jsx"),
     "template-editor": join(root, "frontend", "templates", "editor.jsx"),
+    "journey-editor": join(root, "frontend", "canvas", "index.jsx"),
   },
   outdir,
   bundle: true,

@@ -1,5 +1,5 @@
-"""Pages of the journeys app: journeys (a list, the gallery and a read-only view until the canvas
-arrives) and email templates (a list with figures, and the editor)."""
+"""Pages of the journeys app: journeys (a list, the gallery and the canvas editor) and email
+templates (a list with figures, and the editor)."""
 
 from __future__ import annotations
 
@@ -22,26 +22,44 @@ from flowbuilder.accounts.access import role_required
 from flowbuilder.accounts.roles import Role, has_role
 from flowbuilder.core.languages import default_language
 from journeys import gallery, services
+from journeys.apis import JourneyOutput
 from journeys.emails.apis import TemplateOutput
 from journeys.emails.selectors import template_stats
 from journeys.emails.starters import starters_for_editor
 from journeys.health import HEALTH_KINDS, STUCK_AFTER, journeys_health
-from journeys.models import EmailTemplate, Journey
-from journeys.nodes import node_type
+from journeys.models import EmailTemplate, Journey, empty_graph
+from journeys.selectors import journey_name_free, journeys_totals
 
 
 @role_required()
 def journey_list(request: HttpRequest) -> HttpResponse:
     journeys = list(Journey.objects.select_related("live_version").exclude(status=Journey.Status.ARCHIVED))
     stages = {s.key: s.label for s in LifecycleStage.objects.all()}
+    totals = journeys_totals(journey_ids=[j.pk for j in journeys])
     rows = [
-        {"journey": j, "stages": [stages.get(k, k) for k in (j.settings or {}).get("stages", [])]} for j in journeys
+        {
+            "journey": j,
+            "stages": [stages.get(k, k) for k in (j.settings or {}).get("stages", [])],
+            "totals": totals[j.pk],
+        }
+        for j in journeys
     ]
     return render(
         request,
         "journeys/journey_list.html",
         {"section": "journeys", "rows": rows, "gallery": gallery.templates(), "stage_names": stages},
     )
+
+
+@role_required(read=Role.MARKETER)
+@require_POST
+def journey_new(request: HttpRequest) -> HttpResponse:
+    """A blank draft, named "Untitled journey" (or "Untitled journey 2"…), opened at once."""
+    journey = services.journey_create(
+        name=journey_name_free(name=_("Untitled journey")), graph=empty_graph(), user=request.user
+    )
+    messages.success(request, _("“%(name)s” created as a draft.") % {"name": journey.name})
+    return redirect("journeys:detail", pk=journey.pk)
 
 
 @role_required()
@@ -61,30 +79,73 @@ def journey_from_gallery(request: HttpRequest, key: str) -> HttpResponse:
 
 @role_required()
 def journey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The journey editor: the canvas, with everything its script needs serialised into the page."""
     journey = get_object_or_404(Journey.objects.select_related("live_version"), pk=pk)
-    check = services.journey_validate(journey=journey)
-    problems: dict[str, list[str]] = {}
-    for problem in check.errors:
-        problems.setdefault(problem.node_id or "", []).append(problem.message)
-    steps = [
-        {"node": node, "type": node_type(node["type"]), "problems": problems.get(node["id"], [])}
-        for node in journey.draft_graph["nodes"]
-    ]
     return render(
         request,
-        "journeys/journey_detail.html",
+        "journeys/journey_editor.html",
         {
             "section": "journeys",
             "journey": journey,
-            "steps": steps,
-            "general_problems": problems.get("", []),
-            "check": check,
-            "versions": journey.versions.select_related("published_by")[:20],
+            "editor_data": _journey_editor_data(request, journey),
             "health": journeys_health(journey_ids=[journey.pk])[journey.pk],
             "health_links": _health_links(request, journey),
             "stuck_minutes": int(STUCK_AFTER.total_seconds() // 60),
         },
     )
+
+
+def _journey_editor_data(request: HttpRequest, journey: Journey) -> dict[str, Any]:
+    """The journey, the pickers' choices and the API addresses, for frontend/canvas/index.jsx.
+
+    The palette and the settings form come from the API (node types, settings schema), so the
+    canvas shows exactly what the server validates.
+    """
+    from contacts.models import Audience, Segment
+    from contacts.selectors import known_attribute_names, known_event_names
+
+    api = lambda name, *args: reverse(f"api:{name}", args=args)  # noqa: E731
+    events = known_event_names()
+    events += [name for name in BUILT_IN_EVENTS if name not in events]
+    return {
+        "journey": JourneyOutput(journey).data,
+        "canEdit": has_role(request.user, Role.MARKETER),
+        "sprite": static("build/icons.svg"),
+        "lookups": {
+            "templates": [
+                {"id": t.pk, "name": t.name} for t in EmailTemplate.objects.filter(is_active=True).order_by("name")
+            ],
+            "segments": [{"id": s.pk, "name": s.name} for s in Segment.objects.filter(is_active=True).order_by("name")],
+            "audiences": [
+                {"id": a.pk, "name": a.name} for a in Audience.objects.filter(is_active=True).order_by("name")
+            ],
+            "stages": [{"key": s.key, "name": s.label} for s in LifecycleStage.objects.filter(is_active=True)],
+            "eventNames": events,
+            "attributeNames": known_attribute_names(),
+        },
+        "urls": {
+            "nodeTypes": api("node-types"),
+            "settingsSchema": api("journey-settings-schema"),
+            "journey": api("journey", journey.pk),
+            "validate": api("journey-validate", journey.pk),
+            "publish": api("journey-publish", journey.pk),
+            "pause": api("journey-pause", journey.pk),
+            "resume": api("journey-resume", journey.pk),
+            "versions": api("journey-versions", journey.pk),
+            "dryRun": api("journey-dry-run", journey.pk),
+            "export": api("journey-export", journey.pk),
+            "import": api("journey-import"),
+            "live": api("journey-live", journey.pk),
+            "nodeContacts": api("journey-node-contacts", journey.pk, "__node__"),
+            "contacts": api("contacts"),
+            "editor": reverse("journeys:detail", args=[0]).replace("/0/", "/__id__/"),
+            "gallery": reverse("journeys:list") + "#gallery",
+        },
+    }
+
+
+# Events Flowbuilder records itself, offered in the event pickers before any has happened.
+BUILT_IN_EVENTS = ["email_opened", "email_clicked", "email_unsubscribed", "email_resubscribed"]
 
 
 def _health_links(request: HttpRequest, journey: Journey) -> dict[str, str]:

@@ -47,3 +47,38 @@ def test_collectstatic_builds_the_compressed_manifest_and_pages_use_hashed_names
     assert (tmp_path / (manifest["css/app.css"] + ".gz")).is_file()
     html = render_to_string("registration/login.html", {"form": None}, request=RequestFactory().get("/login/"))
     assert f"/static/{manifest['css/app.css']}" in html
+
+
+def _bundle_files(entry: str) -> set[Path]:
+    """The built entry and every chunk it imports, transitively."""
+    build = REPO / "static" / "build"
+    seen: set[Path] = set()
+    todo = [build / entry]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for relative in re.findall(r'from\s*"(\.{1,2}/[^"]+\.js)"', path.read_text()):
+            todo.append((path.parent / relative).resolve())
+    return seen
+
+
+def test_the_journey_editor_with_react_and_react_flow_stays_within_300_kb_gzipped():
+    import gzip
+
+    files = _bundle_files("journey-editor.js") | {REPO / "static" / "build" / "journey-editor.css"}
+    files.add(REPO / "static" / "css" / "canvas.css")
+    assert len(files) >= 3, files  # the entry, React's shared chunk and the styles
+    total = sum(len(gzip.compress(path.read_bytes(), 9)) for path in files)
+    assert total <= 300 * 1024, f"{total / 1024:.0f} KB gzipped"
+
+
+def test_every_icon_the_front_end_and_the_palette_use_is_in_the_sprite():
+    from journeys.nodes import node_types
+
+    used = {cls.icon for cls in node_types()}
+    for source in (REPO / "frontend").rglob("*.js*"):
+        used |= set(re.findall(r'<Icon name="([\w-]+)"', source.read_text()))
+        used |= set(re.findall(r'icon: "([\w-]+)"', source.read_text()))
+    assert used - listed_icons() == set()
