@@ -54,7 +54,7 @@ def contacts_search(*, params: Mapping[str, str]) -> QuerySet[Contact]:
             errors["stage"] = [_("There is no lifecycle stage %(key)r.") % {"key": key}]
         contacts = contacts.filter(stage__key=key)
     if segment_id := params.get("segment"):
-        if not segment_id.isdigit() or not Segment.objects.filter(pk=segment_id).exists():
+        if not segment_id.isdecimal() or not Segment.objects.filter(pk=segment_id).exists():
             errors["segment"] = [_("There is no segment %(id)s.") % {"id": segment_id}]
         else:
             contacts = contacts.filter(

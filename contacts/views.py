@@ -233,7 +233,7 @@ def _save_stage_rows(request: HttpRequest) -> None:
         position = request.POST.get(f"position-{stage.pk}", "")
         if name and name != stage.label:  # the translated default shown in the form is no rename
             stage.name = name[:100]
-        if position.isdigit():
+        if position.isdecimal():
             stage.position = int(position)
         stage.is_active = f"active-{stage.pk}" in request.POST
         stage.save(update_fields=["name", "position", "is_active"])

@@ -480,7 +480,7 @@ class JourneyDryRunApi(APIView):
         def validate_version(self, value: Any) -> int | None:
             if value in (None, "draft"):
                 return None
-            if isinstance(value, str) and value.isdigit():
+            if isinstance(value, str) and value.isdecimal():
                 value = int(value)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise serializers.ValidationError(_("Give a version number, or “draft”."))
@@ -593,7 +593,7 @@ class JourneyDiffApi(APIView):
         def graph_of(value: str | None) -> dict[str, Any]:
             if value == "draft":
                 return journey.draft_graph
-            if not value or not value.isdigit():
+            if not value or not value.isdecimal():
                 raise exceptions.ValidationError({"from": [_("Give a version number, or “draft”.")]})
             return get_object_or_404(JourneyVersion, journey=journey, number=int(value)).graph
 

@@ -107,4 +107,4 @@ def _status_of(message: str) -> int | None:
     if marker not in message:
         return None
     code = message.split(marker, 1)[1][:3]
-    return int(code) if code.isdigit() else None
+    return int(code) if code.isdecimal() else None

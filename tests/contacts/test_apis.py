@@ -272,3 +272,10 @@ class TestAudiences:
         text = b"".join(response.streaming_content).decode()
         assert text.splitlines()[0] == "email,external_id,first_name,last_name,state,synced_at"
         assert "ann@example.com" in text
+
+
+def test_a_segment_filter_that_only_looks_like_a_number_is_a_clear_400(api, db):
+    """'²' passes str.isdigit() but is no number: it must be refused, not crash."""
+    response = api.get("/api/v1/contacts/", {"segment": "²"})
+    assert response.status_code == 400
+    assert "segment" in response.json()["error"]["fields"]
