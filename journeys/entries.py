@@ -207,7 +207,7 @@ def _events_for_enrollments(events: Sequence[Event], *, now: datetime) -> None:
         by_contact.setdefault(event.contact_id, []).append(event)
     horizon = now - timedelta(days=366)
     rows = list(
-        Enrollment.objects.filter(contact_id__in=by_contact, entered_at__gte=horizon)
+        Enrollment.objects.filter(contact_id__any=list(by_contact), entered_at__gte=horizon)
         .filter(Q(state=Enrollment.State.ACTIVE) | Q(conversion__isnull=True))
         .values_list("pk", "journey_id", "version_id", "contact_id", "node_id", "state", "entered_at")
     )

@@ -118,9 +118,9 @@ def _contacts_find(
     external_ids = {i.external_id for i in identities if i.external_id}
     query = Q(pk__in=[])
     if emails:
-        query |= Q(email__in=emails)
+        query |= Q(email__any=sorted(emails))
     if external_ids:
-        query |= Q(external_id__in=external_ids)
+        query |= Q(external_id__any=sorted(external_ids))
     by_email: dict[str, R] = {}
     by_external: dict[str, R] = {}
     for contact in load(query):

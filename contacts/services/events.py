@@ -85,8 +85,16 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
     if not isinstance(raw, Mapping):
         raise ValidationError({"": [_("Expected an event object.")]})
     errors: dict[str, list[str]] = {}
-    if (bad := nul_path(raw)) is not None:
-        raise ValidationError({bad: [_("Texts may not contain the NUL character (\\u0000).")]})
+    # NUL characters: the top-level texts here, the two objects through their JSON text below
+    # (json.dumps spells NUL "\\u0000"): walking every value of every event cost as much as the rest.
+    for key, value in raw.items():
+        if isinstance(key, str) and "\x00" in key:
+            _refuse_nul(str(key))
+        if isinstance(value, str) and "\x00" in value:
+            _refuse_nul(str(key))
+        nested = isinstance(value, list | dict) and key not in ("properties", "context")
+        if nested and (bad := nul_path(value, str(key))) is not None:
+            _refuse_nul(bad)
     allowed = {"name", "contact_id", "email", "external_id", "properties", "occurred_at", "idempotency_key", "context"}
     for key in raw:
         if key not in allowed:
@@ -117,6 +125,8 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
         errors["properties"] = [_("Expected an object of property names and values.")]
     elif (properties_json := _json_text(properties)) is None:
         errors["properties"] = [_("Properties must be JSON values: texts, numbers, true/false, null, lists, objects.")]
+    elif "\\u0000" in properties_json and (bad := nul_path(properties, "properties")) is not None:
+        _refuse_nul(bad)
     elif len(properties_json) > MAX_PROPERTIES_BYTES:
         errors["properties"] = [_("Properties are too large (at most 32 KB).")]
     elif isinstance(name, str) and name == ORDER_EVENT and REVENUE_PROPERTY in properties:
@@ -141,6 +151,8 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
         errors["context"] = [_("Expected an object.")]
     elif (context_json := _json_text(context)) is None or len(context_json) > MAX_PROPERTIES_BYTES:
         errors["context"] = [_("Context must be JSON values, at most 32 KB.")]
+    elif "\\u0000" in context_json and (bad := nul_path(context, "context")) is not None:
+        _refuse_nul(bad)
     if errors:
         raise ValidationError(errors)
     return EventInput(
@@ -154,6 +166,10 @@ def event_clean(raw: Any, *, now: datetime) -> EventInput:
         properties_json=properties_json,
         context_json=context_json,
     )
+
+
+def _refuse_nul(path: str) -> None:
+    raise ValidationError({path: [_("Texts may not contain the NUL character (\\u0000).")]})
 
 
 # Checking an address costs more than the rest of an event; the same people come back
@@ -258,7 +274,7 @@ def _mark_stored_duplicates(cleaned: dict[int, EventInput], results: list[EventR
         return
     stored = {
         k: (pk, contact)
-        for k, pk, contact in Event.objects.filter(idempotency_key__in=keys).values_list(
+        for k, pk, contact in Event.objects.filter(idempotency_key__any=keys).values_list(
             "idempotency_key", "pk", "contact_id"
         )
     }
@@ -278,16 +294,19 @@ def _insert(
     now: datetime,
 ) -> list[Event]:
     for _attempt in range(3):
+        # Positional, in the order of Event's columns: several times faster than keywords,
+        # which mattered at a thousand events a batch.
         rows = {
-            index: Event(
-                contact_id=contact_of[index],
-                name=item.name,
-                properties=item.properties,
-                occurred_at=item.occurred_at,
-                received_at=now,
-                idempotency_key=item.idempotency_key,
-                source=source[:20],
-                context=item.context,
+            index: Event(  # type: ignore[misc]  # (the stubs do not know the columns' order)
+                None,
+                contact_of[index],
+                item.name,
+                item.properties,
+                item.occurred_at,
+                now,
+                item.idempotency_key,
+                source[:20],
+                item.context,
             )
             for index, item in cleaned.items()
         }
@@ -366,7 +385,7 @@ def _point_duplicates_at_stored_events(results: list[EventResult | None], key_of
     stored = {
         key: (pk, contact)
         for key, pk, contact in Event.objects.filter(
-            idempotency_key__in=[key_of[r.index] for r in waiting]
+            idempotency_key__any=[key_of[r.index] for r in waiting]
         ).values_list("idempotency_key", "pk", "contact_id")
     }
     for result in waiting:
@@ -433,7 +452,7 @@ def order_totals_refresh(contact_ids: set[int]) -> None:
     """Recompute order count, revenue and first/last order time from the contacts' order events."""
     orders = Event.objects.filter(contact=OuterRef("pk"), name=ORDER_EVENT).order_by().values("contact")
     revenue = Cast(KeyTextTransform(REVENUE_PROPERTY, "properties"), DecimalField(max_digits=14, decimal_places=2))
-    Contact.objects.filter(pk__in=contact_ids).update(
+    Contact.objects.filter(pk__any=sorted(contact_ids)).update(
         order_count=Coalesce(Subquery(orders.annotate(n=Count("pk")).values("n")), 0),
         total_revenue=Coalesce(
             Subquery(orders.annotate(s=Sum(revenue)).values("s")), Value(Decimal(0)), output_field=DecimalField()

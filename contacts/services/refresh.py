@@ -72,7 +72,7 @@ def dirty_contacts_drain(
             )
             if not ids:
                 break
-            DirtyContact.objects.filter(contact_id__in=ids).delete()
+            DirtyContact.objects.filter(contact_id__any=list(ids)).delete()
             contacts_reevaluate(ids, now=now or timezone.now())
         handled += len(ids)
         batches += 1

@@ -10,4 +10,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Flowbuilder")
 
     def ready(self) -> None:
-        from flowbuilder.core import schema  # noqa: F401 - registers the OpenAPI auth extension
+        from flowbuilder.core import (
+            schema,  # noqa: F401 - registers the OpenAPI auth extension
+            sql,  # noqa: F401 - registers the ``__any`` lookup
+        )

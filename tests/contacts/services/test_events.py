@@ -160,3 +160,12 @@ def test_email_and_external_id_of_two_different_contacts_are_refused(db, now):
     results = events_record(items=[{"name": "x", "email": "kim@example.com", "external_id": "u-2"}], now=now)
     assert results[0].status == "rejected"
     assert "two different contacts" in results[0].errors["external_id"][0]
+
+
+def test_events_are_built_in_the_order_of_the_tables_columns():
+    """``_insert`` builds Event rows positionally (it is faster); a new column must be added there too."""
+    from contacts.models import Event
+
+    assert [f.attname for f in Event._meta.concrete_fields] == [
+        "id", "contact_id", "name", "properties", "occurred_at", "received_at", "idempotency_key", "source", "context",
+    ]  # fmt: skip

@@ -59,3 +59,22 @@ def test_the_bound_cursor_works_in_the_same_transaction_as_the_orm():
     with bound_cursor() as cursor:
         cursor.execute("SELECT name FROM journeys_journey WHERE id = ANY(%b::int8[])", [[journey.pk, 0]])
         assert cursor.fetchall() == [("Seen by both",)]
+
+
+def test_the_any_lookup_matches_one_of_a_list_on_fields_and_foreign_keys_and_nothing_for_none():
+    from django.db.models import Q
+
+    from contacts.models import Contact, Event
+    from contacts.services.events import events_record
+
+    kim, _ = contact_upsert(email="kim@example.com", data={})
+    lee, _ = contact_upsert(email="lee@example.com", data={})
+    events_record(items=[{"name": "signed_up", "email": "kim@example.com", "idempotency_key": "k-1"}])
+    assert set(Contact.objects.filter(email__any=["kim@example.com", "nobody@example.com"])) == {kim}
+    assert set(Contact.objects.filter(pk__any=[kim.pk, lee.pk])) == {kim, lee}
+    assert Contact.objects.filter(email__any=[]).count() == 0
+    assert Contact.objects.filter(Q(pk__any=[]) | Q(email__any=["lee@example.com"])).get() == lee
+    assert Event.objects.filter(contact_id__any=[kim.pk]).get().idempotency_key == "k-1"
+    assert Event.objects.filter(idempotency_key__any=["k-1", "k-2"]).count() == 1
+    sql = str(Contact.objects.filter(email__any=["a@example.com", "b@example.com"]).query)
+    assert ("= ANY(" in sql) if connection.vendor == "postgresql" else (" IN (" in sql)
