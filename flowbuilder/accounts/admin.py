@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from flowbuilder.accounts.models import ApiKey, User
+from flowbuilder.accounts.models import ApiKey, User, WriteKey
 from flowbuilder.accounts.roles import role_of
 
 
@@ -27,6 +27,25 @@ class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
 
     @admin.action(description=_("Revoke selected API keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+@admin.register(WriteKey)
+class WriteKeyAdmin(admin.ModelAdmin[WriteKey]):
+    """Write keys are listed and revoked here; the secret itself is never stored, so never shown."""
+
+    list_display = ["name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["name", "prefix", "created_by__username", "created_by__email"]
+    readonly_fields = ["name", "prefix", "created_by", "created_at", "last_used_at"]
+    exclude = ["key_hash"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # created on the Settings page, where the key is shown once
+
+    @admin.action(description=_("Revoke selected write keys"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[WriteKey]) -> None:
         queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
 
 

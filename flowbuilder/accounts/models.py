@@ -37,6 +37,13 @@ class User(AbstractUser):
         swappable = "AUTH_USER_MODEL"
 
 
+def key_digest(key: str) -> str:
+    """The SHA-256 (hex) stored for an API key or a write key."""
+    # Keys carry 256 bits of randomness, so a fast unsalted hash is enough here:
+    # nothing about them can be guessed from a leaked hash.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 class ApiKey(models.Model):
     """A personal API key. Only a SHA-256 of the key is stored; the key itself is shown once.
 
@@ -68,6 +75,45 @@ class ApiKey(models.Model):
 
     @staticmethod
     def hash(key: str) -> str:
-        # Keys carry 256 bits of randomness, so a fast unsalted hash is enough here:
-        # nothing about them can be guessed from a leaked hash.
-        return hashlib.sha256(key.encode()).hexdigest()
+        return key_digest(key)
+
+
+class WriteKey(models.Model):
+    """A write key: what analytics SDKs (Segment's, RudderStack's) send to the ``/v1`` ingest API.
+
+    It belongs to the workspace, not to a person: it authenticates nothing but ingestion,
+    acts as no user, and keeps working when whoever created it leaves. Like an API key it is
+    stored only as a SHA-256 and shown once; it looks like ``wk_<prefix>_<secret>``, the
+    unique prefix kept in clear to find the row and to tell keys apart in the list.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="write_keys_created",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("write key")
+        verbose_name_plural = _("write keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (wk_{self.prefix}_…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return key_digest(key)

@@ -1,24 +1,26 @@
-"""Writes for users and API keys."""
+"""Writes for users, API keys and write keys."""
 
 from __future__ import annotations
 
 import hmac
 import re
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from flowbuilder.accounts.models import ApiKey, validate_timezone
+from flowbuilder.accounts.models import ApiKey, WriteKey, validate_timezone
 from flowbuilder.accounts.roles import Role, forget_cached_role
 from flowbuilder.core.languages import language_normalise
 
 KEY_PATTERN = re.compile(r"fb_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
+WRITE_KEY_PATTERN = re.compile(r"wk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})")
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -89,5 +91,63 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     now = timezone.now()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+    return row
+
+
+def write_key_create(*, name: str, user: Any) -> tuple[WriteKey, str]:
+    """Create a write key named ``name``, recording ``user`` as its creator.
+
+    Returns the row and the key in clear, which is never stored: show it once. Raises
+    ``ValidationError`` on ``name`` when the name is empty or longer than 100 characters.
+    """
+    name = name.strip()
+    if not name:
+        raise ValidationError(
+            {"name": _("Give the write key a name, e.g. the app or website that will send data with it.")}
+        )
+    if len(name) > 100:
+        raise ValidationError({"name": _("Keep the name to 100 characters or fewer.")})
+    prefix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    key = f"wk_{prefix}_{secrets.token_urlsafe(32)}"
+    row = WriteKey.objects.create(name=name, prefix=prefix, key_hash=WriteKey.hash(key), created_by=user)
+    return row, key
+
+
+def write_key_revoke(*, write_key: WriteKey, now: datetime | None = None) -> None:
+    """Revoke ``write_key``: data sent with it is refused from now on.
+
+    Revoking twice is harmless and keeps the first revocation time.
+    """
+    now = now or timezone.now()
+    if WriteKey.objects.filter(pk=write_key.pk, revoked_at=None).update(revoked_at=now):
+        write_key.revoked_at = now
+    else:
+        write_key.refresh_from_db(fields=["revoked_at"])
+
+
+def write_key_authenticate(*, key: str, now: datetime | None = None) -> WriteKey | None:
+    """Return the active write key row for ``key``, or ``None`` when it is malformed,
+    unknown or revoked.
+
+    One indexed query by prefix; the hash is compared in constant time. When the key was
+    last used is recorded at most once a minute, so busy ingestion does not turn every
+    request into a write. Who created the key does not matter: it keeps working when
+    they are deactivated or deleted.
+    """
+    match = WRITE_KEY_PATTERN.fullmatch(key)
+    if not match:
+        return None
+    try:
+        row = WriteKey.objects.get(prefix=match.group(1), revoked_at=None)
+    except WriteKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(row.key_hash, WriteKey.hash(key)):
+        return None
+    now = now or timezone.now()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        # Conditional, so concurrent requests with the same key do not all write.
+        stale = Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        WriteKey.objects.filter(stale, pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
     return row

@@ -14,4 +14,6 @@ urlpatterns = [
     path("settings/preferences/", views.preferences, name="preferences"),
     path("language/", views.set_language, name="set_language"),
     path("settings/api-keys/<int:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("settings/write-keys/", views.write_key_create, name="write_key_create"),
+    path("settings/write-keys/<int:key_id>/revoke/", views.write_key_revoke, name="write_key_revoke"),
 ]

@@ -9,15 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from flowbuilder.accounts import selectors, services
 from flowbuilder.accounts.access import role_required
-from flowbuilder.accounts.models import ApiKey
-from flowbuilder.accounts.roles import Role, role_of
+from flowbuilder.accounts.models import ApiKey, WriteKey
+from flowbuilder.accounts.roles import Role, has_role, role_of
 from flowbuilder.core.languages import language_normalise
 
 
@@ -35,6 +35,10 @@ def _settings_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "timezones": timezone_names(),
         "workspace_timezone": settings.TIME_ZONE,
         "preference_errors": {},
+        "write_keys": selectors.write_keys_all(),
+        "can_manage_write_keys": has_role(request.user, Role.MARKETER),
+        "site_url": settings.SITE_URL,
+        "ingest_url": f"{settings.SITE_URL}/v1/",
         **extra,
     }
 
@@ -42,7 +46,10 @@ def _settings_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 @role_required(read=Role.VIEWER, write=Role.VIEWER)
 @require_http_methods(["GET", "POST"])
 def settings_page(request: HttpRequest) -> HttpResponse:
-    """Profile and personal API keys. A new key is shown once, in the response to its POST."""
+    """Profile, personal API keys and the workspace's write keys.
+
+    A new API key is shown once, in the response to its POST (write keys: ``write_key_create``).
+    """
     new_key = None
     errors: list[str] = []
     if request.method == "POST":
@@ -123,4 +130,27 @@ def api_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
     except ApiKey.DoesNotExist:
         raise Http404(_("No such API key.")) from None
     messages.success(request, _("API key “%(name)s” revoked. Requests using it are now refused.") % {"name": row.name})
+    return redirect("accounts:settings")
+
+
+@role_required(read=Role.MARKETER, write=Role.MARKETER)
+@require_POST
+def write_key_create(request: HttpRequest) -> HttpResponse:
+    """Create a write key from the Settings page and show it once, in this response."""
+    name = request.POST.get("name", "")
+    try:
+        row, new_key = services.write_key_create(name=name, user=request.user)
+    except ValidationError as exc:
+        context = _settings_context(request, write_key_errors=exc.messages, write_key_name_value=name)
+        return render(request, "accounts/settings.html", context, status=400)
+    messages.success(request, _("Write key “%(name)s” created.") % {"name": row.name})
+    return render(request, "accounts/settings.html", _settings_context(request, new_write_key=new_key))
+
+
+@role_required(read=Role.MARKETER, write=Role.MARKETER)
+@require_POST
+def write_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    row = get_object_or_404(WriteKey, pk=key_id)
+    services.write_key_revoke(write_key=row)
+    messages.success(request, _("Write key “%(name)s” revoked. Data sent with it is now refused.") % {"name": row.name})
     return redirect("accounts:settings")
