@@ -5,6 +5,11 @@
 
 Target: at least 10,000 events/s on PostgreSQL on a 2-core machine.
 
+``--segment`` measures the Segment-compatible tracking API instead: the same events as SDK
+messages (``track``, ``page``; users by ``userId``, every message with a ``messageId`` as
+the SDKs send them) in ``{"batch": [...]}`` bodies to ``/v1/batch``, authenticated with a
+write key as HTTP Basic user name, expecting 200. Same checks, same result line.
+
 The script migrates the database named by ``DATABASE_URL`` (PostgreSQL only; its name must
 contain ``bench``, because the contacts tables are emptied first), creates a user in the
 marketer role and an API key, and starts the real app server as a child process:
@@ -38,6 +43,7 @@ how it ran; the last line is ``events=N seconds=S events_per_s=R``.
 from __future__ import annotations
 
 import argparse
+import base64
 import importlib.util
 import json
 import logging
@@ -109,8 +115,9 @@ def django_setup() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
-def reset_and_prepare(segments: int) -> str:
-    """Empty the contacts tables, create a marketer with an API key and ``segments`` segments. Returns the key."""
+def reset_and_prepare(segments: int, *, segment_api: bool = False) -> str:
+    """Empty the contacts tables, create a marketer with an API key (or a write key, for the
+    tracking API) and ``segments`` segments. Returns the key."""
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -129,6 +136,11 @@ def reset_and_prepare(segments: int) -> str:
     for index in range(segments):
         rule = SEGMENT_RULES[index % len(SEGMENT_RULES)]
         segment_save(name=f"Bench segment {index + 1}", rule=rule)
+    if segment_api:
+        from flowbuilder.accounts.services import write_key_create
+
+        _wk, key = write_key_create(name=f"bench {secrets.token_hex(4)}", user=user)
+        return key
     _row, key = api_key_create(user=user, name=f"bench {secrets.token_hex(4)}")
     return key
 
@@ -171,6 +183,32 @@ def build_batches(events: int, contacts: int, seed: int) -> list[bytes]:
             items.append(item)
         bodies.append(json.dumps({"events": items}, separators=(",", ":")).encode())
     return bodies
+
+
+SEGMENT_NAMES = {"signed_up": "Signed Up", "form_submitted": "Form Submitted", "order_completed": "Order Completed"}
+
+
+def as_segment_batches(bodies: list[bytes], seed: int) -> list[bytes]:
+    """The same events as Segment messages, ``{"batch": [...]}`` per body."""
+    rng = random.Random(seed)  # noqa: S311 (test data)
+    out = []
+    for body in bodies:
+        messages = []
+        for item in json.loads(body)["events"]:
+            user = item["email"].split("@")[0]
+            message: dict[str, Any] = {
+                "userId": user,
+                "messageId": item.get("idempotency_key") or f"m-{rng.getrandbits(64):016x}",
+                "timestamp": item["occurred_at"],
+                "context": {"library": {"name": "bench", "version": "1"}, **item.get("context", {})},
+            }
+            if item["name"] == "page_viewed":
+                message |= {"type": "page", "properties": item["properties"]}
+            else:
+                message |= {"type": "track", "event": SEGMENT_NAMES[item["name"]], "properties": item["properties"]}
+            messages.append(message)
+        out.append(json.dumps({"batch": messages, "sentAt": datetime.now(UTC).isoformat()}).encode())
+    return out
 
 
 def server_command(server: str, port: int, workers: int) -> list[str]:
@@ -220,7 +258,9 @@ def start_server(server: str, port: int, workers: int, *, pool: bool) -> subproc
     raise SystemExit(f"the {server} server did not answer within 60 s")
 
 
-def send(ports: list[int], key: str, bodies: list[bytes], clients: int) -> tuple[float, dict[str, int]]:
+def send(
+    ports: list[int], key: str, bodies: list[bytes], clients: int, *, segment_api: bool = False
+) -> tuple[float, dict[str, int]]:
     """POST every body from ``clients`` threads, each with its own connection (to the servers
     in turn, as a proxy in front of several would). Returns (seconds, totals)."""
     totals = {"stored": 0, "duplicates": 0, "rejected": 0}
@@ -228,6 +268,11 @@ def send(ports: list[int], key: str, bodies: list[bytes], clients: int) -> tuple
     pending = iter(enumerate(bodies))
     failures: list[str] = []
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    path, expected = "/api/v1/events/", 202
+    if segment_api:
+        basic = base64.b64encode(f"{key}:".encode()).decode()
+        headers = {"Authorization": f"Basic {basic}", "Content-Type": "application/json"}
+        path, expected = "/v1/batch", 200
 
     def worker(port: int) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as client:
@@ -236,11 +281,12 @@ def send(ports: list[int], key: str, bodies: list[bytes], clients: int) -> tuple
                     index, body = next(pending, (-1, b""))
                 if index < 0 or failures:
                     return
-                response = client.post("/api/v1/events/", content=body)
-                if response.status_code != 202:
+                response = client.post(path, content=body)
+                if response.status_code != expected:
                     failures.append(f"batch {index}: HTTP {response.status_code} {response.text[:500]}")
                     return
                 data = response.json()
+                data.setdefault("rejected", 0)  # the tracking API lists rejections only when there are some
                 with lock:
                     for name in totals:
                         totals[name] += data[name]
@@ -298,6 +344,7 @@ def main() -> None:
         "--db-pool", action="store_true", help="serve with psycopg's connection pool (bench/pool_settings.py)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--segment", action="store_true", help="send Segment messages to /v1/batch with a write key")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")):
@@ -308,8 +355,10 @@ def main() -> None:
         raise SystemExit("The database name must contain 'bench': this script empties its contacts tables.")
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, check=True)
     django_setup()
-    key = reset_and_prepare(args.segments)
+    key = reset_and_prepare(args.segments, segment_api=args.segment)
     bodies = build_batches(args.events, args.contacts, args.seed)
+    if args.segment:
+        bodies = as_segment_batches(bodies, args.seed)
     from django.db import connections
 
     connections.close_all()
@@ -317,7 +366,7 @@ def main() -> None:
     servers = [start_server(args.server, port, args.workers, pool=args.db_pool) for port in ports]
     try:
         before, busy_before = os.times(), machine_busy_seconds()
-        seconds, totals = send(ports, key, bodies, args.clients)
+        seconds, totals = send(ports, key, bodies, args.clients, segment_api=args.segment)
         after, busy_after = os.times(), machine_busy_seconds()
     finally:
         for process in servers:
@@ -336,6 +385,7 @@ def main() -> None:
         flush=True,
     )
     print(
+        f"api={'segment /v1/batch' if args.segment else 'rest /api/v1/events/'} "
         f"server={args.server} workers={args.workers} clients={args.clients} segments={args.segments} "
         f"contacts={args.contacts} redis={'yes' if os.environ.get('REDIS_URL') else 'no'} db_pool={args.db_pool}",
         flush=True,

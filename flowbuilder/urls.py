@@ -29,6 +29,7 @@ urlpatterns = [
     path("admin/login/", core_views.admin_login_redirect),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
+    path("", include("contacts.ingest.urls")),
     path("", include("flowbuilder.accounts.urls")),
     path("", include("flowbuilder.core.urls")),
     path("", include("contacts.urls")),
