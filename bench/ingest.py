@@ -63,6 +63,7 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 BATCH = 1000
+BENCH_QUEUE = "flowbuilder-bench"
 PATHS = ["/", "/pricing", "/features", "/blog/lifecycle-emails", "/docs/api", "/signup", "/contact", "/customers"]
 SEGMENT_RULES: list[dict[str, Any]] = [
     {"type": "event", "name": "order_completed", "count": {"op": "gte", "value": 2}, "within_days": 90},
@@ -240,6 +241,9 @@ def start_server(server: str, port: int, workers: int, *, pool: bool) -> subproc
         "SECURE_SSL_REDIRECT": "false",
         "API_THROTTLE_INGEST": "1000000/min",
         "LOG_LEVEL": "WARNING",
+        # Its own task queue: the drain tasks the servers queue (signed with the throwaway key
+        # above, which no other cluster can read) are removed afterwards, see main().
+        "Q_CLUSTER_NAME": BENCH_QUEUE,
     }
     if pool:
         env["DJANGO_SETTINGS_MODULE"] = "bench.pool_settings"
@@ -256,6 +260,19 @@ def start_server(server: str, port: int, workers: int, *, pool: bool) -> subproc
             time.sleep(0.2)
     process.terminate()
     raise SystemExit(f"the {server} server did not answer within 60 s")
+
+
+def drop_bench_queue() -> None:
+    """Remove the tasks the benchmark's servers queued (nobody else can read them)."""
+    url = os.environ.get("REDIS_URL")
+    if url:
+        import redis
+
+        redis.Redis.from_url(url).delete(f"django_q:{BENCH_QUEUE}:q")
+    else:
+        from django_q.models import OrmQ
+
+        OrmQ.objects.filter(key=BENCH_QUEUE).delete()
 
 
 def send(
@@ -373,6 +390,7 @@ def main() -> None:
             process.terminate()
         for process in servers:
             process.wait(timeout=30)
+        drop_bench_queue()
     # Where the CPU went while sending (the servers' figure includes their start).
     servers_cpu = os.times()
     client = after.user + after.system - before.user - before.system

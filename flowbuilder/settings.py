@@ -163,7 +163,8 @@ else:
 # 10 tasks per broker poll took no-op throughput from ~40 to ~300-360 tasks/s.
 Q_TIMEOUT = env.get_int("Q_TIMEOUT", 300, minimum=1)
 Q_CLUSTER: dict[str, Any] = {
-    "name": "flowbuilder",
+    # The task queue's name in the broker: two installations sharing one Redis need different names.
+    "name": env.get_str("Q_CLUSTER_NAME", "flowbuilder") or "flowbuilder",
     "workers": env.get_int("Q_WORKERS", 2, minimum=1),
     "timeout": Q_TIMEOUT,
     "retry": Q_TIMEOUT + 60,  # must exceed timeout, or a slow task runs twice
