@@ -18,6 +18,7 @@ from contacts import signals
 from contacts.models import Contact, ContactTag, LifecycleStage, StageChange, Tag, validate_timezone
 from contacts.services.refresh import contacts_mark_dirty
 from flowbuilder.core.languages import language_normalise
+from flowbuilder.core.sql import bound_cursor
 from flowbuilder.core.validation import nul_path
 
 EDITABLE_FIELDS = ("first_name", "last_name", "timezone", "locale")
@@ -214,7 +215,7 @@ def _contacts_insert(identities: Sequence[Identity], *, now: datetime) -> dict[I
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column or f.attname) for f in others)
     values = ", ".join(f"%s::{f.cast_db_type(connection)}" for f in others)
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:  # the identities as array parameters, not quoted into the SQL
         cursor.execute(
             f"""INSERT INTO {quote(Contact._meta.db_table)} (email, external_id, {columns})
             SELECT v.email, v.external_id, {values}

@@ -31,6 +31,7 @@ from contacts import signals
 from contacts.models import Contact, Event, StageChange, StageRule
 from contacts.services.contacts import Identity, contact_ids_get_or_create, normalise_email, normalise_external_id
 from contacts.services.refresh import contacts_mark_dirty
+from flowbuilder.core.sql import bound_cursor
 from flowbuilder.core.validation import nul_path
 
 ORDER_EVENT = "order_completed"
@@ -272,17 +273,24 @@ def _mark_stored_duplicates(cleaned: dict[int, EventInput], results: list[EventR
     keys = [item.idempotency_key for item in cleaned.values() if item.idempotency_key]
     if not keys:
         return
-    stored = {
-        k: (pk, contact)
-        for k, pk, contact in Event.objects.filter(idempotency_key__any=keys).values_list(
-            "idempotency_key", "pk", "contact_id"
-        )
-    }
+    stored = {k: (pk, contact) for k, pk, contact in _events_with_keys(keys)}
     for index, item in list(cleaned.items()):
         if item.idempotency_key in stored:
             pk, contact = stored[item.idempotency_key]
             results[index] = EventResult(index, "duplicate", event_id=pk, contact_id=contact)
             del cleaned[index]
+
+
+def _events_with_keys(keys: list[str]) -> list[tuple[str | None, int, int]]:
+    """(idempotency key, event id, contact id) of the stored events with one of ``keys``."""
+    if connection.vendor == "postgresql":
+        with bound_cursor() as cursor:  # a thousand keys as one array parameter
+            cursor.execute(
+                f"SELECT idempotency_key, id, contact_id FROM {Event._meta.db_table} WHERE idempotency_key = ANY(%s)",  # noqa: S608
+                [keys],
+            )
+            return list(cursor.fetchall())
+    return list(Event.objects.filter(idempotency_key__any=keys).values_list("idempotency_key", "pk", "contact_id"))
 
 
 def _insert(
@@ -421,7 +429,7 @@ def _contacts_lock(contact_ids: set[int]) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {Contact._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",  # noqa: S608
             [sorted(contact_ids)],
@@ -436,7 +444,7 @@ def _last_seen_advance(latest: dict[int, datetime]) -> None:
         # not change are not written. ``id = ANY`` gives the planner the index to find the
         # rows by (without it, it hashes the whole table).
         ids = sorted(latest)
-        with connection.cursor() as cursor:
+        with bound_cursor() as cursor:  # the arrays as parameters, not quoted into the SQL
             cursor.execute(
                 f"""UPDATE {Contact._meta.db_table} AS c SET last_seen_at = v.seen
                 FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, seen)
