@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
@@ -11,42 +13,41 @@ from flowbuilder.accounts.models import ApiKey, User, WriteKey
 from flowbuilder.accounts.roles import role_of
 
 
-@admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin[ApiKey]):
-    """Keys are listed and revoked here; the secret itself is never stored, so never shown."""
+class SecretKeyAdmin(admin.ModelAdmin[Any]):
+    """Keys are listed and revoked here; the secret itself is never stored, so never shown.
+    They are created on the Settings page, where the key is shown once."""
 
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
-    search_fields = ["name", "prefix", "user__username", "user__email"]
-    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at"]
     exclude = ["key_hash"]
     actions = ["revoke"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # keys are created by their owner on the Settings page and shown once
+        return False
+
+    def revoke_keys(self, queryset: QuerySet[Any]) -> None:
+        queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(SecretKeyAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix", "user__username", "user__email"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at"]
 
     @admin.action(description=_("Revoke selected API keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
-        queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        self.revoke_keys(queryset)
 
 
 @admin.register(WriteKey)
-class WriteKeyAdmin(admin.ModelAdmin[WriteKey]):
-    """Write keys are listed and revoked here; the secret itself is never stored, so never shown."""
-
+class WriteKeyAdmin(SecretKeyAdmin):
     list_display = ["name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "prefix", "created_by__username", "created_by__email"]
     readonly_fields = ["name", "prefix", "created_by", "created_at", "last_used_at"]
-    exclude = ["key_hash"]
-    actions = ["revoke"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # created on the Settings page, where the key is shown once
 
     @admin.action(description=_("Revoke selected write keys"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[WriteKey]) -> None:
-        queryset.filter(revoked_at=None).update(revoked_at=timezone.now())
+        self.revoke_keys(queryset)
 
 
 @admin.register(User)

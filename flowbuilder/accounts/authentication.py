@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -37,35 +36,6 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'{self.keyword} realm="api"'
-
-
-class WriteKeyAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Basic base64("<write key>:")``, as Segment's and RudderStack's SDKs send it.
-
-    The write key is the Basic username; a password, if any, is ignored. A write key acts as
-    no user: a successful authentication returns ``(AnonymousUser(), write_key_row)``, so
-    ``request.user.is_authenticated`` is False and ingest views must check that
-    ``isinstance(request.auth, WriteKey)``. Use this class only on the ``/v1`` ingest views;
-    it is not in ``DEFAULT_AUTHENTICATION_CLASSES``, so write keys open nothing else, and
-    personal API keys (``Bearer``) are not accepted by it.
-
-    No Basic header: ``None`` (not attempted). A Basic header without an active write key:
-    ``AuthenticationFailed`` (401).
-    """
-
-    keyword = "Basic"
-
-    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        if header.strip().partition(" ")[0].lower() != self.keyword.lower():
-            return None
-        row = write_key_from_header(header)
-        if row is None:
-            raise exceptions.AuthenticationFailed(_("This write key is not valid or has been revoked."))
-        return AnonymousUser(), row
-
-    def authenticate_header(self, request: Request) -> str:
-        return f'{self.keyword} realm="ingest"'
 
 
 def write_key_from_request(request: HttpRequest) -> WriteKey | None:

@@ -44,16 +44,13 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiKey(models.Model):
-    """A personal API key. Only a SHA-256 of the key is stored; the key itself is shown once.
+class SecretKey(models.Model):
+    """What API keys and write keys share: a name, a unique prefix kept in clear (to find the
+    row and tell keys apart), only a SHA-256 of the key itself (shown once), and when it was
+    created, last used and revoked."""
 
-    The key looks like ``fb_<prefix>_<secret>``; the prefix is unique, kept in clear to find
-    the row and to let the owner tell keys apart in the list.
-    """
+    key_kind = ""  # the key's own prefix, "fb" or "wk": keys look like <kind>_<prefix>_<secret>
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user")
-    )
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=16, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64)
@@ -62,12 +59,11 @@ class ApiKey(models.Model):
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("API key")
-        verbose_name_plural = _("API keys")
+        abstract = True
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.name} (fb_{self.prefix}_…)"
+        return f"{self.name} ({self.key_kind}_{self.prefix}_…)"
 
     @property
     def is_active(self) -> bool:
@@ -78,18 +74,30 @@ class ApiKey(models.Model):
         return key_digest(key)
 
 
-class WriteKey(models.Model):
-    """A write key: what analytics SDKs (Segment's, RudderStack's) send to the ``/v1`` ingest API.
+class ApiKey(SecretKey):
+    """A personal API key, ``fb_<prefix>_<secret>``: acts with its owner's role."""
 
-    It belongs to the workspace, not to a person: it authenticates nothing but ingestion,
-    acts as no user, and keeps working when whoever created it leaves. Like an API key it is
-    stored only as a SHA-256 and shown once; it looks like ``wk_<prefix>_<secret>``, the
-    unique prefix kept in clear to find the row and to tell keys apart in the list.
+    key_kind = "fb"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("user")
+    )
+
+    class Meta(SecretKey.Meta):
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+
+class WriteKey(SecretKey):
+    """A write key, ``wk_<prefix>_<secret>``: what analytics SDKs (Segment's, RudderStack's) send
+    to the ``/v1`` ingest API.
+
+    It belongs to the workspace, not to a person: it authenticates nothing but ingestion, acts
+    as no user, and keeps working when whoever created it leaves.
     """
 
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
-    key_hash = models.CharField(_("key hash"), max_length=64)
+    key_kind = "wk"
+
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -98,22 +106,7 @@ class WriteKey(models.Model):
         related_name="write_keys_created",
         verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
-    class Meta:
+    class Meta(SecretKey.Meta):
         verbose_name = _("write key")
         verbose_name_plural = _("write keys")
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.name} (wk_{self.prefix}_…)"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
-
-    @staticmethod
-    def hash(key: str) -> str:
-        return key_digest(key)

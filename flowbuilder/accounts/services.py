@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from flowbuilder.accounts.models import ApiKey, WriteKey, validate_timezone
+from flowbuilder.accounts.models import ApiKey, SecretKey, WriteKey, validate_timezone
 from flowbuilder.accounts.roles import Role, forget_cached_role
 from flowbuilder.core.languages import language_normalise
 
@@ -56,13 +56,27 @@ def user_set_preferences(*, user: Any, language: str, timezone_name: str) -> Non
     user.save(update_fields=["language", "timezone"])
 
 
+def _new_key(model: type[SecretKey]) -> tuple[str, str]:
+    """A fresh ``(prefix, key)`` for ``model``: ``<kind>_<12 letters/digits>_<256 random bits>``."""
+    prefix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return prefix, f"{model.key_kind}_{prefix}_{secrets.token_urlsafe(32)}"
+
+
+def _last_used_record(row: SecretKey, now: datetime) -> None:
+    """Note that ``row`` was used, at most once a minute, so a busy integration does not turn
+    every request into a write; conditional, so concurrent requests do not all write."""
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        stale = Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+        type(row)._default_manager.filter(stale, pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+
+
 def api_key_create(*, user: Any, name: str) -> tuple[ApiKey, str]:
     """Create a key for ``user``. Returns the row and the key in clear, which is never stored."""
     name = name.strip()
     if not name:
         raise ValidationError({"name": _("Give the key a name, e.g. the system that will use it.")})
-    prefix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-    key = f"fb_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, key = _new_key(ApiKey)
     row = ApiKey.objects.create(user=user, name=name[:100], prefix=prefix, key_hash=ApiKey.hash(key))
     return row, key
 
@@ -88,10 +102,7 @@ def api_key_authenticate(*, key: str) -> ApiKey | None:
     row = ApiKey.objects.select_related("user").filter(prefix=match.group(1), revoked_at=None).first()
     if row is None or not row.user.is_active or not hmac.compare_digest(row.key_hash, ApiKey.hash(key)):
         return None
-    now = timezone.now()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        ApiKey.objects.filter(pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
+    _last_used_record(row, timezone.now())
     return row
 
 
@@ -108,8 +119,7 @@ def write_key_create(*, name: str, user: Any) -> tuple[WriteKey, str]:
         )
     if len(name) > 100:
         raise ValidationError({"name": _("Keep the name to 100 characters or fewer.")})
-    prefix = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-    key = f"wk_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, key = _new_key(WriteKey)
     row = WriteKey.objects.create(name=name, prefix=prefix, key_hash=WriteKey.hash(key), created_by=user)
     return row, key
 
@@ -144,10 +154,5 @@ def write_key_authenticate(*, key: str, now: datetime | None = None) -> WriteKey
         return None
     if not hmac.compare_digest(row.key_hash, WriteKey.hash(key)):
         return None
-    now = now or timezone.now()
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        # Conditional, so concurrent requests with the same key do not all write.
-        stale = Q(last_used_at=None) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
-        WriteKey.objects.filter(stale, pk=row.pk).update(last_used_at=now)
-        row.last_used_at = now
+    _last_used_record(row, now or timezone.now())
     return row

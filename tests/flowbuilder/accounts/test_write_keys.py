@@ -4,7 +4,6 @@ import base64
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import connection
@@ -12,10 +11,8 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework import exceptions
-from rest_framework.request import Request
 
-from flowbuilder.accounts.authentication import WriteKeyAuthentication, write_key_from_request
+from flowbuilder.accounts.authentication import write_key_from_request
 from flowbuilder.accounts.models import WriteKey
 from flowbuilder.accounts.services import (
     api_key_create,
@@ -278,20 +275,3 @@ def test_a_revoked_write_key_in_the_header_finds_no_key(write_key):
     row, key = write_key
     write_key_revoke(write_key=row)
     assert write_key_from_request(request_with(basic(key))) is None
-
-
-def test_drf_authentication_returns_an_anonymous_user_and_the_write_key(write_key):
-    row, key = write_key
-    user, auth = WriteKeyAuthentication().authenticate(Request(request_with(basic(key))))
-    assert isinstance(user, AnonymousUser)
-    assert auth == row
-
-
-def test_drf_authentication_skips_other_schemes_and_refuses_bad_basic_credentials(write_key):
-    _, key = write_key
-    authentication = WriteKeyAuthentication()
-    assert authentication.authenticate(Request(request_with(f"Bearer {key}"))) is None
-    assert authentication.authenticate(Request(request_with(None))) is None
-    with pytest.raises(exceptions.AuthenticationFailed):
-        authentication.authenticate(Request(request_with(basic("wk_nope"))))
-    assert authentication.authenticate_header(Request(request_with(None))) == 'Basic realm="ingest"'
