@@ -15,6 +15,7 @@ earlier page views stay with the person.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import zoneinfo
 from collections.abc import Mapping, Sequence
@@ -296,23 +297,27 @@ def anonymous_adopt(*, anonymous_external_id: str, identity: Identity, now: date
 def _context_defaults(contact_ids_by_value: dict[tuple[str, str], set[int]]) -> None:
     """Fill time zone and locale from the SDK's context for contacts that have none."""
     for (name, value), ids in contact_ids_by_value.items():
-        Contact.objects.filter(pk__in=ids, **{name: ""}).update(**{name: value})
+        Contact.objects.filter(pk__any=sorted(ids), **{name: ""}).update(**{name: value})
 
 
-def _context_values(context: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _context_values(context: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The contact fields the SDK's context can fill: ``("timezone", …)``, ``("locale", …)``."""
+    tz, locale = context.get("timezone"), context.get("locale")
+    return _checked_context(tz if isinstance(tz, str) else "", locale if isinstance(locale, str) else "")
+
+
+@functools.lru_cache(maxsize=1024)
+def _checked_context(tz: str, locale: str) -> tuple[tuple[str, str], ...]:
+    """Checked once per distinct pair: a batch's messages mostly share one (it is per event)."""
     found = []
-    tz = context.get("timezone")
-    if isinstance(tz, str) and tz:
-        try:
+    if tz:
+        with contextlib.suppress(zoneinfo.ZoneInfoNotFoundError, ValueError):
             zoneinfo.ZoneInfo(tz)
             found.append(("timezone", tz))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    locale = context.get("locale")
-    if isinstance(locale, str) and locale:
+    if locale:
         with contextlib.suppress(ValidationError):  # an unknown language is left out, not an error
             found.append(("locale", normalise_locale(locale)))
-    return found
+    return tuple(found)
 
 
 class _Run:
