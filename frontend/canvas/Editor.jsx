@@ -89,13 +89,6 @@ function Toast({ toast, onDone }) {
   return <div className={`toast toast-${toast.kind || "info"}`} role="status">{toast.text}</div>;
 }
 
-const nodeTypesCache = new Map();
-function nodeTypesFor(types) {
-  const key = Object.keys(types).join(",");
-  if (!nodeTypesCache.has(key)) nodeTypesCache.set(key, Object.fromEntries(Object.keys(types).map((k) => [k, StepNode])));
-  return nodeTypesCache.get(key);
-}
-
 export function Editor({ data, typesList, settingsSchema }) {
   const flow = useReactFlow();
   const nodes = useEditor((s) => s.nodes);
@@ -131,7 +124,9 @@ export function Editor({ data, typesList, settingsSchema }) {
   const save = useAutosave({ url: urls.journey, enabled: !readOnly, revalidate });
   useLiveCounts({ journeyId: data.journey.id, pollUrl: urls.live, enabled: true });
 
-  const nodeTypes = nodeTypesFor(useEditor((s) => s.types));
+  // React Flow wants the same object every render: one component for every journey type.
+  const types = useEditor((s) => s.types);
+  const nodeTypes = useMemo(() => Object.fromEntries(Object.keys(types).map((kind) => [kind, StepNode])), [types]);
   const shownEdges = useMemo(() => {
     if (!trace && !Object.keys(edgeProblems).length) return edges;
     return edges.map((e) => {

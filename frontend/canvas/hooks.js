@@ -28,11 +28,11 @@ export function useAutosave({ url, enabled, revalidate }) {
     setState((s) => ({ ...s, status: "saving" }));
     try {
       const body = { graph: store.document(), settings: store.settings, name: store.meta.name, description: store.meta.description };
-      const saved = await api(url, { method: "PATCH", body });
+      await api(url, { method: "PATCH", body });
       savedRevision.current = revision;
       const dirty = useEditor.getState().revision !== revision;
       statusRef.current = dirty ? "unsaved" : "saved";
-      setState({ status: statusRef.current, message: "", fields: {}, savedAt: saved.draft_saved_at });
+      setState({ status: statusRef.current, message: "", fields: {} });
       const { problems, setProblems } = useEditor.getState();
       if (problems.errors.some((p) => p.code === "refused")) setProblems([], []);
       if (revalidate) revalidate();
