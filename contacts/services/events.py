@@ -3,8 +3,10 @@
 ``events_record`` takes a batch and works set-based: one query resolves every contact, one
 creates the unknown ones, one inserts the events (a retried idempotency key is stored once),
 one updates last-seen and order totals. Stage rules run, segment membership is queued for
-re-evaluation, and ``signals.events_recorded`` announces the new events, all in the caller's
-transaction.
+re-evaluation, and ``signals.events_recorded`` announces the new events, all in one
+transaction (or the caller's). The new contacts are committed before it, in a short
+transaction of their own, unless the caller holds one: concurrent batches naming the same
+new person would otherwise wait for each other's whole batch.
 """
 
 from __future__ import annotations
@@ -205,7 +207,6 @@ def _parse_moment(value: str) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
 
 
-@transaction.atomic
 def events_record(*, items: Sequence[Any], source: str = "api", now: datetime | None = None) -> list[EventResult]:
     """Store a batch of events (raw client objects or ``EventInput``). One result per item, in order.
 
@@ -237,10 +238,29 @@ def events_record(*, items: Sequence[Any], source: str = "api", now: datetime | 
                 first_with_key[item.idempotency_key] = index
     _mark_stored_duplicates(cleaned, results)
 
-    # Contacts: by id, or resolved/created by email and external id, all at once.
+    # Contacts: by id, or resolved/created by email and external id, all at once — in a
+    # transaction of their own (when the caller has none): a concurrent batch that names the
+    # same new person waits on the row until it commits, which is now, not after our events.
     by_id = [item.contact_id for item in cleaned.values() if item.contact_id and not item.identity]
-    known_ids = set(Contact.objects.filter(pk__in=by_id).values_list("pk", flat=True))
-    resolved = contact_ids_get_or_create(list({item.identity for item in cleaned.values() if item.identity}), now=now)
+    with transaction.atomic():
+        known_ids = set(Contact.objects.filter(pk__in=by_id).values_list("pk", flat=True))
+        resolved = contact_ids_get_or_create(
+            list({item.identity for item in cleaned.values() if item.identity}), now=now
+        )
+    with transaction.atomic():
+        return _record(cleaned, resolved, known_ids, results, key_of, source=source, now=now)
+
+
+def _record(
+    cleaned: dict[int, EventInput],
+    resolved: dict[Identity, int | ValidationError],
+    known_ids: set[int],
+    results: list[EventResult | None],
+    key_of: dict[int, str],
+    *,
+    source: str,
+    now: datetime,
+) -> list[EventResult]:
     contact_of: dict[int, int] = {}
     for index, item in list(cleaned.items()):
         if item.identity:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from contacts import signals
 from contacts.models import Contact, DirtyContact, Event, StageChange
@@ -169,3 +171,50 @@ def test_events_are_built_in_the_order_of_the_tables_columns():
     assert [f.attname for f in Event._meta.concrete_fields] == [
         "id", "contact_id", "name", "properties", "occurred_at", "received_at", "idempotency_key", "source", "context",
     ]  # fmt: skip
+
+
+# --- concurrency (PostgreSQL) --------------------------------------------------------------
+
+
+def test_new_contacts_are_committed_before_the_events_transaction(transactional_db, now):
+    """A second batch that names the same new person finds the row committed at once, instead of
+    waiting on the uncommitted insert until the first batch's events are stored too."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite locks the whole database; concurrent writers are tested on PostgreSQL")
+    in_transaction, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold(sender, events, **kwargs):  # the batch stops inside its events' transaction
+        in_transaction.set()
+        release.wait(timeout=30)
+
+    def record() -> None:
+        try:
+            events_record(items=[{"name": "signed_up", "email": "kim@example.com"}], now=now)
+        except BaseException as exc:  # noqa: BLE001 — reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    signals.events_recorded.connect(hold)
+    batch = threading.Thread(target=record)
+    try:
+        batch.start()
+        assert in_transaction.wait(timeout=30)
+        seen = [], []
+
+        def look() -> None:  # another connection: it sees only what is committed
+            seen[0].extend(Contact.objects.values_list("email", flat=True))
+            seen[1].extend(Event.objects.values_list("name", flat=True))
+            connection.close()
+
+        looker = threading.Thread(target=look)
+        looker.start()
+        looker.join(timeout=30)
+    finally:
+        release.set()
+        batch.join(timeout=30)
+        signals.events_recorded.disconnect(hold)
+    assert seen == (["kim@example.com"], [])
+    assert errors == []
+    assert list(Event.objects.values_list("name", flat=True)) == ["signed_up"]
