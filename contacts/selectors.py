@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -117,16 +118,34 @@ def segment_preview(*, rule: Any, sample: int = 10) -> dict[str, Any]:
     return {"count": members.count(), "sample": list(members.order_by("-last_seen_at", "-id")[:sample])}
 
 
-def known_event_names(*, limit: int = 200) -> list[str]:
-    """Event names seen so far, for pickers (most common first)."""
-    from django.db.models import Count
+# How many distinct names ``known_event_names`` looks at, at most: each costs an index probe.
+EVENT_NAMES_SCANNED = 2000
 
-    return list(
-        Event.objects.values("name")
-        .annotate(n=Count("id"))
-        .order_by("-n", "name")
-        .values_list("name", flat=True)[:limit]
-    )
+
+def known_event_names(*, limit: int = 200) -> list[str]:
+    """Event names seen so far, for pickers: the most recently seen first.
+
+    A skip scan over the (name, occurred_at) index, not a GROUP BY over every event: one probe
+    per distinct name to find the next one, one for its newest event, so opening the editor
+    costs the same at ten million events as at ten. (Counting the events of each name, for a
+    "most common first" order, read the whole table: about 40 ms per 100,000 events.) Names
+    are looked at in alphabetical order up to ``EVENT_NAMES_SCANNED``.
+    """
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""WITH RECURSIVE names(name, n) AS (
+                SELECT (SELECT name FROM {table} ORDER BY name LIMIT 1), 1
+                UNION ALL
+                SELECT (SELECT e.name FROM {table} e WHERE e.name > names.name ORDER BY e.name LIMIT 1), names.n + 1
+                FROM names WHERE names.name IS NOT NULL AND names.n < %s
+            )
+            SELECT name FROM names WHERE name IS NOT NULL
+            ORDER BY (SELECT MAX(e.occurred_at) FROM {table} e WHERE e.name = names.name) DESC, name
+            LIMIT %s""",  # noqa: S608 (the table name is the model's)
+            [EVENT_NAMES_SCANNED, limit],
+        )
+        return [name for (name,) in cursor.fetchall()]
 
 
 def known_attribute_names(*, sample: int = 500) -> list[str]:
