@@ -155,6 +155,7 @@ class JourneyOutput(serializers.ModelSerializer[Journey]):
             "settings",
             "webhook_secret_set",
             "health",
+            "draft_revision",
             "draft_saved_at",
             "created_at",
             "updated_at",
@@ -180,6 +181,21 @@ JourneyInput = inline_serializer(
     },
 )
 JOURNEY_FIELDS = {"name", "description", "graph", "settings"}
+JourneyUpdateInput = inline_serializer(
+    "JourneyUpdateInput",
+    fields={
+        "name": serializers.CharField(required=False),
+        "description": serializers.CharField(required=False, allow_blank=True),
+        "graph": serializers.JSONField(required=False, help_text="The draft graph, see docs/graph-format.md."),
+        "settings": serializers.JSONField(required=False),
+        "draft_revision": serializers.IntegerField(
+            required=False,
+            help_text="The `draft_revision` your copy of the draft is based on. If the draft was saved since "
+            "(another tab, another person), nothing is saved and the answer is 409 `draft_changed` with the "
+            "current revision. Leave it out to save regardless.",
+        ),
+    },
+)
 
 
 class JourneyListApi(APIView):
@@ -222,21 +238,47 @@ class JourneyDetailApi(APIView):
     @extend_schema(
         tags=[TAG],
         operation_id="journeys_partial_update",
-        request=JourneyInput,
-        responses=JourneyOutput,
+        request=JourneyUpdateInput,
+        responses={
+            200: JourneyOutput,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="`draft_changed`: the draft was saved since `draft_revision`; `current` has the "
+                "revision and time of that save. Nothing was saved.",
+            ),
+        },
         description="Saves the draft: any unfinished graph the canvas holds, as long as it can be read. Live contacts "
-        "are not affected until you publish.",
+        "are not affected until you publish. Each save counts `draft_revision` up.",
     )
     def patch(self, request: Request, pk: int) -> Response:
         journey = get_object_or_404(Journey, pk=pk)
-        data = json_object(request, JOURNEY_FIELDS)
-        services.journey_update(
-            journey=journey,
-            name=data.get("name"),
-            description=data.get("description"),
-            graph=data.get("graph"),
-            settings=data.get("settings"),
-        )
+        data = json_object(request, JOURNEY_FIELDS | {"draft_revision"})
+        revision = data.get("draft_revision")
+        if revision is not None and (not isinstance(revision, int) or isinstance(revision, bool) or revision < 1):
+            raise exceptions.ValidationError({"draft_revision": [_("Expected the draft_revision you last saw.")]})
+        try:
+            services.journey_update(
+                journey=journey,
+                name=data.get("name"),
+                description=data.get("description"),
+                graph=data.get("graph"),
+                settings=data.get("settings"),
+                draft_revision=revision,
+            )
+        except services.DraftChanged as exc:
+            saved_at = exc.journey.draft_saved_at or exc.journey.updated_at
+            body = error_body(
+                "draft_changed",
+                _(
+                    "This journey was changed elsewhere (in another tab or by someone else) after you opened it, "
+                    "so your change was not saved."
+                ),
+            )
+            body["error"]["current"] = {
+                "draft_revision": exc.journey.draft_revision,
+                "draft_saved_at": saved_at.isoformat() if saved_at else None,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(JourneyOutput(Journey.objects.select_related("live_version").get(pk=pk)).data)
 
     @extend_schema(tags=[TAG], operation_id="journeys_destroy", responses={204: None})

@@ -52,6 +52,9 @@ class Journey(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     draft_saved_at = models.DateTimeField(_("draft saved"), null=True, blank=True)
+    # Counts the saves of the draft (graph, settings, name, description). An editor sends the
+    # revision it started from, so a save over someone else's newer one is refused, not lost.
+    draft_revision = models.PositiveIntegerField(_("draft revision"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("journey")

@@ -81,6 +81,15 @@ def journey_create(
     return journey
 
 
+class DraftChanged(Exception):
+    """The draft was saved by someone else (another tab, another person) since ``expected``."""
+
+    def __init__(self, journey: Journey, expected: int) -> None:
+        super().__init__(f"draft revision {journey.draft_revision}, not {expected}")
+        self.journey = journey
+        self.expected = expected
+
+
 @transaction.atomic
 def journey_update(
     *,
@@ -89,12 +98,27 @@ def journey_update(
     description: str | None = None,
     graph: Any = None,
     settings: Any = None,
+    draft_revision: int | None = None,
 ) -> Journey:
     """Save the draft (any unfinished state the canvas is in), name, description or settings.
 
-    The live version is untouched: changes reach contacts only by publishing.
+    ``draft_revision``: the revision the caller's copy of the draft is based on. If another
+    save came in since, nothing is saved and ``DraftChanged`` says so (the two editors see
+    each other's work instead of the last save wiping out the other). ``None``: save anyway.
+    Every save counts one revision up. The live version is untouched: changes reach contacts
+    only by publishing.
     """
-    if journey.status == Journey.Status.ARCHIVED:
+    current = (
+        Journey.objects.select_for_update()
+        .only("status", "draft_revision", "draft_saved_at", "updated_at")
+        .filter(pk=journey.pk)
+        .first()
+    )
+    if current is None:
+        raise ValidationError({"": [_("This journey was deleted.")]})
+    if draft_revision is not None and draft_revision != current.draft_revision:
+        raise DraftChanged(current, draft_revision)
+    if current.status == Journey.Status.ARCHIVED:
         raise ValidationError({"status": [_("This journey is archived; duplicate it to work on it again.")]})
     if name is not None:
         if not name.strip():
@@ -107,7 +131,13 @@ def journey_update(
         journey.draft_saved_at = timezone.now()
     if settings is not None:
         journey.settings = _settings_or_error(settings)
-    journey.save()
+    journey.draft_revision = current.draft_revision + 1
+    # Only the draft's fields: a publish or pause in between keeps its status and live version.
+    journey.save(
+        update_fields=[
+            "name", "description", "draft_graph", "draft_saved_at", "settings", "draft_revision", "updated_at"
+        ]
+    )  # fmt: skip
     return journey
 
 

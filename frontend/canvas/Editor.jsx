@@ -42,24 +42,43 @@ function typing(target) {
   return target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 }
 
+const NOT_SAVED = () => gettext("Your latest changes are not saved, so this would check or publish an older draft. See the save state at the top.");
+
 function SaveState({ save }) {
   const labels = {
     saved: gettext("All changes saved"),
     unsaved: gettext("Unsaved changes…"),
     saving: gettext("Saving…"),
     failed: gettext("Not saved"),
+    conflict: gettext("Changed elsewhere"),
   };
+  const trouble = save.status === "failed" || save.status === "conflict";
   return (
     <span className={`save-indicator save-${save.status}`} role="status" title={save.message || labels[save.status]}>
-      <Icon name={save.status === "failed" ? "circle-alert" : save.status === "saved" ? "circle-check" : "save"} />
+      <Icon name={trouble ? "circle-alert" : save.status === "saved" ? "circle-check" : "save"} />
       <span>{labels[save.status]}</span>
       {save.status === "failed" && (
         <>
           <span className="save-message">{save.message}</span>
-          <button type="button" className="link-button" onClick={save.saveNow}>{gettext("Try again")}</button>
+          <button type="button" className="link-button" onClick={() => save.saveNow()}>{gettext("Try again")}</button>
         </>
       )}
     </span>
+  );
+}
+
+// Another tab or person saved the draft after this tab opened it: say so across the editor and
+// let the marketer choose; nothing is saved over theirs until then.
+function ConflictBanner({ save }) {
+  if (save.status !== "conflict") return null;
+  return (
+    <div className="alert alert-warning canvas-conflict" role="alert">
+      <Icon name="circle-alert" />
+      <span>{save.message}</span>
+      <span className="toolbar-spacer" />
+      <button type="button" className="button button-small" onClick={save.reload}>{gettext("Load their version")}</button>
+      <button type="button" className="button button-small" onClick={() => save.keepMine()} title={gettext("Save this tab’s version over theirs")}>{gettext("Keep mine")}</button>
+    </div>
   );
 }
 
@@ -121,7 +140,7 @@ export function Editor({ data, typesList, settingsSchema }) {
   const revalidate = useCallback(() => {
     if (liveValidation.current) validate().catch(() => {});
   }, [validate]);
-  const save = useAutosave({ url: urls.journey, enabled: !readOnly, revalidate });
+  const save = useAutosave({ url: urls.journey, enabled: !readOnly, revalidate, draftRevision: data.journey.draft_revision });
   useLiveCounts({ journeyId: data.journey.id, pollUrl: urls.live, enabled: true });
 
   // React Flow wants the same object every render: one component for every journey type.
@@ -237,7 +256,7 @@ export function Editor({ data, typesList, settingsSchema }) {
   async function runValidate() {
     liveValidation.current = true;
     try {
-      await save.saveNow();
+      if (!(await save.saveNow())) throw new Error(NOT_SAVED());
       setDialog({ kind: "validation", check: await validate() });
     } catch (e) {
       setToast({ kind: "error", text: e.message });
@@ -361,6 +380,7 @@ export function Editor({ data, typesList, settingsSchema }) {
         {!readOnly && journey.status === "paused" && <button type="button" className="button button-small" onClick={() => setStatus("resume")}>{gettext("Resume")}</button>}
         {!readOnly && journey.status !== "archived" && <button type="button" className="button button-small button-primary" onClick={openPublish} disabled={Boolean(viewing)}><Icon name="send" />{gettext("Publish")}</button>}
       </div>
+      {!readOnly && <ConflictBanner save={save} />}
       <div className="canvas-main">
         <Palette types={typesList} onAdd={addFromPalette} readOnly={locked} />
         <div className="canvas-area" ref={wrapper} onDrop={onDrop} onDragOver={onDragOver}>
@@ -436,7 +456,9 @@ export function Editor({ data, typesList, settingsSchema }) {
         <PublishDialog
           urls={urls}
           liveVersion={journey.liveVersion}
-          beforePublish={save.saveNow}
+          beforePublish={async () => {
+            if (!(await save.saveNow())) throw new Error(NOT_SAVED());
+          }}
           onClose={() => setDialog(null)}
           onPublished={(result) => {
             setDialog(null);

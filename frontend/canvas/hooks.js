@@ -1,7 +1,7 @@
 // Saving the draft and following live counts: the two conversations the canvas keeps with the server.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../api.js";
-import { gettext } from "../i18n.js";
+import { gettext, interpolate } from "../i18n.js";
 import { problemsFromRefusal } from "./graph.js";
 import { useEditor } from "./store.js";
 
@@ -10,25 +10,32 @@ const RETRY_DELAY = 5000;
 
 // Autosave: every change is sent shortly after it is made. A refused save keeps the local
 // state, says why and marks the steps; a network failure retries. Nothing is dropped silently:
-// leaving the page with unsaved changes asks first.
-export function useAutosave({ url, enabled, revalidate }) {
+// leaving the page with unsaved changes asks first. Each save names the draft revision it is
+// based on: when another tab or person saved in between, the server refuses (409) and the
+// marketer chooses — reload their version, or keep this one over it.
+export function useAutosave({ url, enabled, revalidate, draftRevision }) {
   const [state, setState] = useState({ status: "saved", message: "", fields: {} });
   const timer = useRef();
   const savedRevision = useRef(useEditor.getState().revision);
   const statusRef = useRef("saved");
+  const base = useRef(draftRevision);
 
   const chain = useRef(Promise.resolve());
 
   // One save at a time: a save asked for while one runs goes after it (and sees the latest graph).
-  const saveOnce = useCallback(async () => {
+  // Resolves to whether everything is saved.
+  const saveOnce = useCallback(async ({ overwrite = false } = {}) => {
     const store = useEditor.getState();
     const revision = store.revision;
-    if (revision === savedRevision.current && statusRef.current === "saved") return;
+    if (revision === savedRevision.current && statusRef.current === "saved") return true;
+    if (statusRef.current === "conflict" && !overwrite) return false; // the marketer decides first
     statusRef.current = "saving";
     setState((s) => ({ ...s, status: "saving" }));
     try {
       const body = { graph: store.document(), settings: store.settings, name: store.meta.name, description: store.meta.description };
-      await api(url, { method: "PATCH", body });
+      if (!overwrite && base.current != null) body.draft_revision = base.current;
+      const saved = await api(url, { method: "PATCH", body });
+      if (saved?.draft_revision != null) base.current = saved.draft_revision;
       savedRevision.current = revision;
       const dirty = useEditor.getState().revision !== revision;
       statusRef.current = dirty ? "unsaved" : "saved";
@@ -37,9 +44,21 @@ export function useAutosave({ url, enabled, revalidate }) {
       if (problems.errors.some((p) => p.code === "refused")) setProblems([], []);
       if (revalidate) revalidate();
       if (dirty) timer.current = setTimeout(() => save(), AUTOSAVE_DELAY);
+      return !dirty;
     } catch (error) {
       statusRef.current = "failed";
-      if (error instanceof ApiError && error.status === 400) {
+      if (error instanceof ApiError && error.status === 409 && error.code === "draft_changed") {
+        statusRef.current = "conflict";
+        const at = error.body?.error?.current?.draft_saved_at;
+        const when = at ? new Date(at).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }) : "";
+        setState({
+          status: "conflict",
+          message: when
+            ? interpolate(gettext("Someone saved this journey at %(time)s, in another tab or browser, after you opened it. Your changes here are not saved yet."), { time: when })
+            : gettext("Someone saved this journey in another tab or browser after you opened it. Your changes here are not saved yet."),
+          fields: {},
+        });
+      } else if (error instanceof ApiError && error.status === 400) {
         useEditor.getState().setProblems(problemsFromRefusal(error.fields), []);
         const marked = Object.keys(error.fields || {}).length > 0;
         setState({
@@ -53,20 +72,30 @@ export function useAutosave({ url, enabled, revalidate }) {
         setState({ status: "failed", message: gettext("Could not reach the server. Your changes are kept here and saved when it answers."), fields: {} });
         timer.current = setTimeout(() => save(), RETRY_DELAY);
       }
+      return false;
     }
   }, [url, revalidate]);
 
-  const save = useCallback(() => {
+  const save = useCallback((options) => {
     clearTimeout(timer.current);
-    if (!enabled) return Promise.resolve();
-    chain.current = chain.current.then(saveOnce, saveOnce);
+    if (!enabled) return Promise.resolve(true);
+    const once = () => saveOnce(options);
+    chain.current = chain.current.then(once, once);
     return chain.current;
   }, [enabled, saveOnce]);
+
+  // The two ways out of a conflict.
+  const keepMine = useCallback(() => save({ overwrite: true }), [save]);
+  const reload = useCallback(() => {
+    statusRef.current = "saved"; // leaving on purpose: no "unsaved changes" question
+    window.location.reload();
+  }, []);
 
   useEffect(() => {
     if (!enabled) return undefined;
     const unsubscribe = useEditor.subscribe((s, previous) => {
       if (s.revision === previous.revision) return;
+      if (statusRef.current === "conflict") return; // kept here until the marketer chooses
       if (statusRef.current !== "saving") statusRef.current = "unsaved";
       setState((st) => (st.status === "saving" ? st : { ...st, status: "unsaved" }));
       clearTimeout(timer.current);
@@ -86,7 +115,7 @@ export function useAutosave({ url, enabled, revalidate }) {
     };
   }, [enabled, save]);
 
-  return { ...state, saveNow: save };
+  return { ...state, saveNow: save, keepMine, reload };
 }
 
 const POLL_EVERY = 5000;

@@ -412,6 +412,51 @@ def test_a_refused_or_failed_save_keeps_the_change_on_screen_and_says_why(
     assert journey.draft_graph["nodes"][1]["label"] == "Say hello"
 
 
+def test_two_tabs_on_one_draft_see_each_others_saves_instead_of_overwriting_them(
+    page, app_server, marketer, log_in, templates, console_allows, screenshot
+):
+    console_allows.append("status of 409")  # the server refusing the save over the other tab's
+    journey = _two_steps(templates)
+    log_in(page, marketer, base_url=app_server.url)
+    other = page.context.new_page()
+    for tab in (page, other):
+        tab.goto(f"{app_server.url}/journeys/{journey.pk}/")
+        expect(step(tab, "mail")).to_be_visible()
+
+    select(page, "mail")
+    inspector(page).get_by_label("Name on the canvas").fill("Tab A says hello")
+    saved(page)
+
+    select(other, "mail")
+    inspector(other).get_by_label("Name on the canvas").fill("Tab B says hi")
+    indicator = other.locator(".save-indicator")
+    expect(indicator).to_contain_text("Changed elsewhere")
+    expect(other.get_by_role("alert")).to_contain_text("after you opened it")
+    screenshot(other, "canvas-changed-elsewhere")
+    journey.refresh_from_db()
+    assert journey.draft_graph["nodes"][1]["label"] == "Tab A says hello"
+    # Publishing now would publish tab A's draft under tab B's eyes: it is refused with the reason.
+    other.get_by_role("button", name="Publish", exact=True).click()
+    expect(other.get_by_role("dialog")).to_contain_text("not saved")
+    other.keyboard.press("Escape")
+
+    other.get_by_role("button", name="Keep mine").click()
+    expect(indicator).to_have_text("All changes saved", timeout=10_000)
+    journey.refresh_from_db()
+    assert journey.draft_graph["nodes"][1]["label"] == "Tab B says hi"
+
+    # Tab A, still on its own copy, is told too; it takes tab B's version (no "leave page?" question).
+    select(page, "start")
+    inspector(page).get_by_label("Name on the canvas").fill("Entry, by tab A")
+    expect(page.locator(".save-indicator")).to_contain_text("Changed elsewhere")
+    page.get_by_role("button", name="Load their version").click()
+    expect(step(page, "mail")).to_contain_text("Tab B says hi")
+    expect(page.locator(".save-indicator")).to_have_text("All changes saved")
+    journey.refresh_from_db()
+    assert journey.draft_graph["nodes"][0].get("label") != "Entry, by tab A"
+    other.close()
+
+
 def test_journey_settings_shortcuts_and_the_context_menu(page, app_server, marketer, log_in, templates, console_allows):
     console_allows.append("status of 400")  # the send window before its hours are filled in
     journey = _two_steps(templates)

@@ -121,3 +121,44 @@ def test_the_webhook_secret_is_write_only(api, refs, welcome_graph):
     assert '"webhook_secret_set":true' in body
     assert "s" * 32 not in body
     assert "s" * 32 not in api.get(f"/api/v1/journeys/{pk}/export/").content.decode()
+
+
+def test_a_save_based_on_an_old_revision_is_refused_and_loses_nothing(api, welcome_graph):
+    """Two tabs (or two marketers) on one draft: the second save over the first is a 409, not a silent overwrite."""
+    journey = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph}).json()
+    url, opened_at = f"/api/v1/journeys/{journey['id']}/", journey["draft_revision"]
+    first = api.patch(url, {"name": "Welcome (tab A)", "draft_revision": opened_at}, format="json")
+    assert first.status_code == 200, first.json()
+    assert first.json()["draft_revision"] == opened_at + 1
+    second = api.patch(url, {"name": "Welcome (tab B)", "draft_revision": opened_at}, format="json")
+    assert second.status_code == 409
+    error = second.json()["error"]
+    assert error["code"] == "draft_changed"
+    assert "changed elsewhere" in error["message"]
+    assert error["current"]["draft_revision"] == opened_at + 1
+    assert api.get(url).json()["name"] == "Welcome (tab A)"
+    # Tab B saw tab A's revision (or chose to keep its own): it saves on top of it.
+    third = api.patch(url, {"name": "Welcome (tab B)", "draft_revision": opened_at + 1}, format="json")
+    assert third.status_code == 200
+    assert (third.json()["name"], third.json()["draft_revision"]) == ("Welcome (tab B)", opened_at + 2)
+    # Integrations that send no revision save regardless, and count it up too.
+    assert api.patch(url, {"description": "By the API"}, format="json").json()["draft_revision"] == opened_at + 3
+
+
+@pytest.mark.parametrize("revision", ["3", 0, True, 1.5])
+def test_a_bad_draft_revision_is_named(api, welcome_graph, revision):
+    journey = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph}).json()
+    response = api.patch(f"/api/v1/journeys/{journey['id']}/", {"name": "X", "draft_revision": revision}, format="json")
+    assert response.status_code == 400
+    assert "draft_revision" in response.json()["error"]["fields"]
+    assert Journey.objects.get().name == "Welcome"
+
+
+def test_a_draft_save_keeps_a_status_changed_meanwhile(api, welcome_graph):
+    from journeys import services
+
+    journey = Journey.objects.get(pk=api.post("/api/v1/journeys/", {"name": "W", "graph": welcome_graph}).json()["id"])
+    api.post(f"/api/v1/journeys/{journey.pk}/publish/", {"change_note": "Launch"})
+    services.journey_update(journey=journey, name="Renamed")  # ``journey`` was read before the publish
+    journey.refresh_from_db()
+    assert (journey.name, journey.status, journey.live_version is not None) == ("Renamed", "active", True)
