@@ -75,7 +75,9 @@ class JourneyAdmin(admin.ModelAdmin[Journey]):
     list_display = ["name", "status", "live_version", "updated_at"]
     list_filter = ["status"]
     search_fields = ["name", "description"]
-    readonly_fields = ["live_version", "draft", "created_at", "updated_at", "draft_saved_at", "draft_revision", "created_by"]
+    readonly_fields = [
+        "live_version", "draft", "created_at", "updated_at", "draft_saved_at", "draft_revision", "created_by"
+    ]  # fmt: skip
     exclude = ["draft_graph", "secrets"]
     inlines = [VersionInline]
 
