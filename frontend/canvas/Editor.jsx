@@ -32,6 +32,7 @@ import { Inspector } from "./Inspector.jsx";
 import { StepNode } from "./nodes/StepNode.jsx";
 import { DRAG_TYPE, Palette } from "./Palette.jsx";
 import { useEditor } from "./store.js";
+import { keyLabel } from "./keys.js";
 
 const GRID = 15;
 const STEP_WIDTH = 240;
@@ -292,7 +293,7 @@ export function Editor({ data, typesList, settingsSchema }) {
     useEditor.getState().leaveVersion();
     useEditor.getState().replaceGraph(version.graph, version.settings);
     setDrawer(null);
-    setToast({ text: interpolate(gettext("Version %(n)s is now the draft. Undo (Ctrl+Z) brings your previous draft back."), { n: version.number }) });
+    setToast({ text: interpolate(gettext("Version %(n)s is now the draft. Undo (%(keys)s) brings your previous draft back."), { n: version.number, keys: keyLabel("Ctrl+Z") }) });
   }
 
   const nodeMenu = (event, node) => {
@@ -355,8 +356,8 @@ export function Editor({ data, typesList, settingsSchema }) {
         <span className="toolbar-spacer" />
         {!readOnly && (
           <>
-            <button type="button" className="icon-button" onClick={() => store.undo()} disabled={!canUndo || locked} aria-label={gettext("Undo")} title={`${gettext("Undo")} (Ctrl+Z)`}><span aria-hidden="true">↶</span></button>
-            <button type="button" className="icon-button" onClick={() => store.redo()} disabled={!canRedo || locked} aria-label={gettext("Redo")} title={`${gettext("Redo")} (Ctrl+Shift+Z)`}><span aria-hidden="true">↷</span></button>
+            <button type="button" className="icon-button" onClick={() => store.undo()} disabled={!canUndo || locked} aria-label={gettext("Undo")} title={`${gettext("Undo")} (${keyLabel("Ctrl+Z")})`}><span aria-hidden="true">↶</span></button>
+            <button type="button" className="icon-button" onClick={() => store.redo()} disabled={!canRedo || locked} aria-label={gettext("Redo")} title={`${gettext("Redo")} (${keyLabel("Ctrl+Shift+Z")})`}><span aria-hidden="true">↷</span></button>
           </>
         )}
         <button type="button" className="button button-small" onClick={runValidate}><Icon name="circle-check" />{gettext("Validate")}</button>

@@ -5,6 +5,7 @@ import { outputsOf } from "./graph.js";
 import { Fields, NameLists } from "./SchemaForm.jsx";
 import { useShallow } from "zustand/react/shallow";
 import { useEditor } from "./store.js";
+import { keyLabel } from "./keys.js";
 
 function Outputs({ node, type }) {
   const edges = useEditor((s) => s.edges);
@@ -107,7 +108,7 @@ export function Inspector({ onOpenSettings }) {
     body = (
       <div className="inspector-body">
         <h2>{interpolate(ngettext("%(n)s step selected", "%(n)s steps selected", selected.length), { n: selected.length })}</h2>
-        <p className="muted">{gettext("Drag them together, copy them (Ctrl+C) or delete them (Delete).")}</p>
+        <p className="muted">{interpolate(gettext("Drag them together, copy them (%(copy)s) or delete them (%(delete)s)."), { copy: keyLabel("Ctrl+C"), delete: keyLabel("Delete") })}</p>
         {!readOnly && (
           <div className="inspector-actions">
             <button type="button" className="button button-small" onClick={duplicateSelected}><Icon name="copy" />{gettext("Duplicate")}</button>

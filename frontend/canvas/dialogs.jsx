@@ -6,6 +6,7 @@ import { Icon } from "../icon.jsx";
 import { formatNumber, gettext, interpolate, ngettext } from "../i18n.js";
 import { Fields, NameLists } from "./SchemaForm.jsx";
 import { useEditor } from "./store.js";
+import { keyLabel } from "./keys.js";
 
 export function Modal({ title, onClose, children, wide = false, footer }) {
   const ref = useRef();
@@ -418,12 +419,12 @@ export function TestRunPanel({ urls, onClose, onEmail }) {
 
 export function ShortcutsDialog({ onClose }) {
   const rows = [
-    ["Delete / Backspace", gettext("Delete the selected steps or connections")],
-    ["Ctrl+C / Ctrl+V", gettext("Copy and paste steps")],
-    ["Ctrl+D", gettext("Duplicate the selected steps")],
-    ["Ctrl+A", gettext("Select every step")],
-    ["Ctrl+Z / Ctrl+Shift+Z", gettext("Undo / redo")],
-    ["Ctrl+S", gettext("Save now")],
+    [keyLabel("Delete / Backspace"), gettext("Delete the selected steps or connections")],
+    [keyLabel("Ctrl+C / Ctrl+V"), gettext("Copy and paste steps")],
+    [keyLabel("Ctrl+D"), gettext("Duplicate the selected steps")],
+    [keyLabel("Ctrl+A"), gettext("Select every step")],
+    [keyLabel("Ctrl+Z / Ctrl+Shift+Z"), gettext("Undo / redo")],
+    [keyLabel("Ctrl+S"), gettext("Save now")],
     ["← ↑ → ↓", gettext("Move the selected steps (Shift: further)")],
     [gettext("Shift+drag"), gettext("Select several steps with a box")],
     [gettext("Shift+click"), gettext("Add a step to the selection")],
@@ -460,7 +461,7 @@ export function ContextMenu({ menu, onClose }) {
         <button key={item.label} type="button" role="menuitem" disabled={item.disabled} className={item.danger ? "is-danger" : ""} onClick={() => { onClose(); item.run(); }}>
           {item.icon && <Icon name={item.icon} />}
           <span>{item.label}</span>
-          {item.keys && <kbd>{item.keys}</kbd>}
+          {item.keys && <kbd>{keyLabel(item.keys)}</kbd>}
         </button>
       ))}
     </div>

@@ -504,3 +504,19 @@ def test_an_exported_journey_imports_as_a_new_draft(page, app_server, marketer, 
     page.wait_for_url(lambda url: url.rstrip("/").endswith(str(journey.pk + 1)))
     expect(page.locator(".react-flow__node")).to_have_count(2)
     assert Journey.objects.count() == 2
+
+
+def test_shortcut_keys_are_spelt_as_the_marketers_keyboard_has_them(page, app_server, marketer, log_in, templates):
+    marketer.language = "de"
+    marketer.save(update_fields=["language"])
+    journey = _two_steps(templates)
+    log_in(page, marketer, base_url=app_server.url)
+    page.goto(f"{app_server.url}/journeys/{journey.pk}/")
+    expect(step(page, "mail")).to_be_visible()
+    page.locator(".react-flow__pane").click(position={"x": 20, "y": 20})
+    page.keyboard.press("?")
+    shortcuts = page.get_by_role("dialog")
+    expect(shortcuts).to_contain_text("Strg+D")
+    expect(shortcuts).to_contain_text("Strg+Z / Strg+Umschalt+Z")
+    expect(shortcuts).to_contain_text("Entf / Rücktaste")
+    expect(shortcuts).not_to_contain_text("Ctrl")
