@@ -168,6 +168,12 @@ class Enrollment(models.Model):
         indexes = [
             # What the executor claims: only active enrollments, however many finished.
             models.Index(fields=["due_at"], condition=models.Q(state="active"), name="enrollment_due_idx"),
+            # The few that need attention (journeys.health): failed, or retrying a step.
+            models.Index(
+                fields=["journey"],
+                condition=models.Q(state="failed") | models.Q(state="active", attempts__gt=0),
+                name="enrollment_trouble_idx",
+            ),
             # Who is at a step now (publish checks, migrations, live counts): active ones only, so
             # finishing an enrollment adds nothing to it.
             models.Index(fields=["version", "node_id"], condition=models.Q(state="active"), name="enrollment_node_idx"),
