@@ -115,6 +115,10 @@ class EnrollmentAdmin(ShownNotEdited):
     ]
     actions = ["retry_now", "remove_from_journey"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        # The contact and journey come along, so the page title and breadcrumbs name them.
+        return super().get_queryset(request).select_related("contact", "journey", "version")
+
     def has_change_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
         # The list's actions need the change permission; a single enrollment is only shown.
         return obj is None and admin.ModelAdmin.has_change_permission(self, request)

@@ -181,7 +181,16 @@ class Enrollment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} in {self.journey_id} at {self.node_id}"
+        # Names where the contact and journey are loaded already (the admin loads them), ids
+        # otherwise: printing an enrollment never queries.
+        cache = self._state.fields_cache
+        contact = str(cache["contact"]) if cache.get("contact") else f"#{self.contact_id}"
+        journey = str(cache["journey"]) if cache.get("journey") else f"#{self.journey_id}"
+        return _("%(contact)s in “%(journey)s”, at %(node)s") % {
+            "contact": contact,
+            "journey": journey,
+            "node": self.node_id,
+        }
 
 
 class Step(models.Model):

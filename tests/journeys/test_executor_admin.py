@@ -98,6 +98,7 @@ def test_an_enrollment_page_shows_its_steps_and_nothing_can_be_edited(admin_clie
     assert response.status_code == 200
     page = response.content.decode()
     assert "<code>mail</code>" in page
+    assert f"{contacts['kim'].email} in “{kim.journey.name}”, at {kim.node_id}" in page  # title, breadcrumbs
     assert f"?enrollment__id__exact={kim.pk}" in page
     assert 'name="node_id"' not in page
     assert 'name="_save"' not in page
@@ -225,3 +226,9 @@ def test_only_administrators_open_the_executor_admin(client, marketer, contacts)
     response = client.get(reverse("admin:journeys_enrollment_changelist"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_printing_an_enrollment_never_queries(contacts, django_assert_num_queries):
+    kim = Enrollment.objects.get(contact=contacts["kim"])
+    with django_assert_num_queries(0):
+        assert str(kim) == f"#{kim.contact_id} in “#{kim.journey_id}”, at {kim.node_id}"
