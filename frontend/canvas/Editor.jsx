@@ -403,7 +403,10 @@ export function Editor({ data, typesList, settingsSchema }) {
             defaultEdgeOptions={defaultEdgeOptions}
             nodesDraggable={!locked}
             nodesConnectable={!locked}
-            edgesReconnectable={false}
+            edgesReconnectable={!locked}
+            onReconnectStart={(_event, edge) => useEditor.setState({ reconnecting: edge.id })}
+            onReconnect={(old, connection) => useEditor.getState().reconnect(old, connection)}
+            onReconnectEnd={() => useEditor.setState({ reconnecting: null })}
             deleteKeyCode={null}
             selectionKeyCode="Shift"
             multiSelectionKeyCode={["Shift", "Meta", "Control"]}

@@ -28,6 +28,7 @@ export const useEditor = create((set, get) => {
   revision: 0, // bumps on every change the server should store
   problems: problemsIndex(),
   live: { nodes: {}, status: "connecting", at: null },
+  reconnecting: null, // the id of an edge whose end is being dragged to another step
   trace: null, // a test run: {steps: {nodeId: step}, edges: Set("source|output"), result}
 
   init({ types, lookups, graph, settings, meta, readOnly }) {
@@ -96,8 +97,10 @@ export const useEditor = create((set, get) => {
   },
 
   // Whether a connection may be made: one connection per output, nothing into a trigger or itself.
+  // While an edge's end is dragged elsewhere (`reconnecting`), its own output does not count as taken.
   canConnect({ source, sourceHandle, target }) {
-    const { nodes, edges, types } = get();
+    const { nodes, edges: all, types, reconnecting } = get();
+    const edges = reconnecting ? all.filter((e) => e.id !== reconnecting) : all;
     if (!source || !target || source === target) return false;
     const targetNode = nodes.find((n) => n.id === target);
     if (!targetNode || types[targetNode.type]?.is_trigger) return false;
@@ -116,6 +119,19 @@ export const useEditor = create((set, get) => {
     get().checkpoint();
     const edge = flowEdge({ id, source: connection.source, sourceHandle: handle, target: connection.target }, type, source.data.config);
     get().changed({ edges: [...edges, edge] });
+  },
+
+  // Dragging one end of a connection to another step (or output): the same checks as drawing it.
+  reconnect(old, connection) {
+    const { nodes, edges, types } = get();
+    if (locked() || !get().canConnect(connection)) return;
+    const source = nodes.find((n) => n.id === connection.source);
+    const type = types[source.type];
+    const handle = connection.sourceHandle || outputsOf(type, source.data.config)[0]?.key || "next";
+    if (old.source === connection.source && old.sourceHandle === handle && old.target === connection.target) return;
+    get().checkpoint();
+    const edge = flowEdge({ id: old.id, source: connection.source, sourceHandle: handle, target: connection.target }, type, source.data.config);
+    get().changed({ edges: edges.map((e) => (e.id === old.id ? edge : e)) });
   },
 
   addNode(kind, position, { connectFrom } = {}) {

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from journeys.demo import demo_load
 from journeys.models import EmailTemplate, Journey
-from journeys.services import journey_create, journey_publish
+from journeys.services import journey_create, journey_publish, journey_update
 from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -240,6 +240,43 @@ def test_undo_and_redo_bring_back_positions_and_connections(page, app_server, ma
     expect(page.locator(".react-flow__node")).to_have_count(3)
     page.keyboard.press("Control+z")
     expect(page.locator(".react-flow__node")).to_have_count(2)
+
+
+def _drag_end_of(page, edge_id, end, to_node=None, to_point=None):
+    """Drag the ``end`` ("source" or "target") of a connection onto another step's input, or
+    to a point of the page."""
+    anchor = page.locator(f'.react-flow__edge[data-id="{edge_id}"] .react-flow__edgeupdater-{end}').bounding_box()
+    if to_node:
+        goal = step(page, to_node).locator(".step-handle-in").bounding_box()
+        to_point = (goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2)
+    page.mouse.move(anchor["x"] + anchor["width"] / 2, anchor["y"] + anchor["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(*to_point, steps=12)
+    page.mouse.up()
+
+
+def test_a_connection_is_moved_by_dragging_its_end_to_another_step(page, app_server, marketer, log_in, templates):
+    journey = _two_steps(templates)
+    graph = journey.draft_graph
+    graph["nodes"].append({"id": "bye", "type": "exit", "config": {}, "position": {"x": 360, "y": 180}})
+    journey_update(journey=journey, graph=graph)
+    log_in(page, marketer, base_url=app_server.url)
+    page.goto(f"{app_server.url}/journeys/{journey.pk}/")
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+
+    _drag_end_of(page, "e1", "target", "bye")
+    saved(page)
+    journey.refresh_from_db()
+    assert [(e["id"], e["source"], e["target"]) for e in journey.draft_graph["edges"]] == [("e1", "start", "bye")]
+
+    # Let go over empty canvas: the connection stays where it was.
+    pane = page.locator(".react-flow__pane").bounding_box()
+    _drag_end_of(page, "e1", "target", to_point=(pane["x"] + 40, pane["y"] + pane["height"] - 40))
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+    page.keyboard.press("Control+z")  # the move above is one undoable change
+    saved(page)
+    journey.refresh_from_db()
+    assert [(e["source"], e["target"]) for e in journey.draft_graph["edges"]] == [("start", "mail")]
 
 
 def test_an_invalid_journey_cannot_be_published_and_its_steps_are_marked(page, app_server, marketer, log_in, templates):
