@@ -276,7 +276,7 @@ class JourneyDetailApi(APIView):
             )
             body["error"]["current"] = {
                 "draft_revision": exc.journey.draft_revision,
-                "draft_saved_at": saved_at.isoformat() if saved_at else None,
+                "draft_saved_at": serializers.DateTimeField().to_representation(saved_at) if saved_at else None,
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(JourneyOutput(Journey.objects.select_related("live_version").get(pk=pk)).data)

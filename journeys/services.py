@@ -128,10 +128,10 @@ def journey_update(
         journey.description = description[:500]
     if graph is not None:
         journey.draft_graph = _graph_or_error(graph)
-        journey.draft_saved_at = timezone.now()
     if settings is not None:
         journey.settings = _settings_or_error(settings)
     journey.draft_revision = current.draft_revision + 1
+    journey.draft_saved_at = timezone.now()  # any part of the draft: graph, settings, name, description
     # Only the draft's fields: a publish or pause in between keeps its status and live version.
     journey.save(
         update_fields=[

@@ -136,6 +136,7 @@ def test_a_save_based_on_an_old_revision_is_refused_and_loses_nothing(api, welco
     assert error["code"] == "draft_changed"
     assert "changed elsewhere" in error["message"]
     assert error["current"]["draft_revision"] == opened_at + 1
+    assert error["current"]["draft_saved_at"] == first.json()["draft_saved_at"]  # when tab A saved
     assert api.get(url).json()["name"] == "Welcome (tab A)"
     # Tab B saw tab A's revision (or chose to keep its own): it saves on top of it.
     third = api.patch(url, {"name": "Welcome (tab B)", "draft_revision": opened_at + 1}, format="json")
