@@ -81,6 +81,19 @@ def journey_create(
     return journey
 
 
+def _draft_is(journey: Journey, *, name: Any, description: Any, graph: Any, settings: Any) -> bool:
+    """Whether saving these values would store what ``journey`` has already (as saved)."""
+    try:
+        return (
+            (name is None or (isinstance(name, str) and name.strip()[:150] == journey.name))
+            and (description is None or (isinstance(description, str) and description[:500] == journey.description))
+            and (graph is None or _graph_or_error(graph) == journey.draft_graph)
+            and (settings is None or _settings_or_error(settings) == journey.settings)
+        )
+    except ValidationError:  # not even valid: not what is stored
+        return False
+
+
 class DraftChanged(Exception):
     """The draft was saved by someone else (another tab, another person) since ``expected``."""
 
@@ -104,19 +117,18 @@ def journey_update(
 
     ``draft_revision``: the revision the caller's copy of the draft is based on. If another
     save came in since, nothing is saved and ``DraftChanged`` says so (the two editors see
-    each other's work instead of the last save wiping out the other). ``None``: save anyway.
-    Every save counts one revision up. The live version is untouched: changes reach contacts
-    only by publishing.
+    each other's work instead of the last save wiping out the other) — unless what it sends
+    is exactly what is stored: then it is the caller's own save again (a retry whose first
+    answer was lost) and the journey is returned as stored. ``None``: save anyway. Every save
+    counts one revision up. The live version is untouched: changes reach contacts only by
+    publishing.
     """
-    current = (
-        Journey.objects.select_for_update()
-        .only("status", "draft_revision", "draft_saved_at", "updated_at")
-        .filter(pk=journey.pk)
-        .first()
-    )
+    current = Journey.objects.select_for_update().filter(pk=journey.pk).first()
     if current is None:
         raise ValidationError({"": [_("This journey was deleted.")]})
     if draft_revision is not None and draft_revision != current.draft_revision:
+        if _draft_is(current, name=name, description=description, graph=graph, settings=settings):
+            return current
         raise DraftChanged(current, draft_revision)
     if current.status == Journey.Status.ARCHIVED:
         raise ValidationError({"status": [_("This journey is archived; duplicate it to work on it again.")]})

@@ -163,3 +163,19 @@ def test_a_draft_save_keeps_a_status_changed_meanwhile(api, welcome_graph):
     services.journey_update(journey=journey, name="Renamed")  # ``journey`` was read before the publish
     journey.refresh_from_db()
     assert (journey.name, journey.status, journey.live_version is not None) == ("Renamed", "active", True)
+
+
+def test_a_save_sent_again_after_its_answer_was_lost_is_not_a_conflict(api, welcome_graph):
+    """The network dropped the answer, the editor retries with the revision it had: the draft
+    already is what it sends, so that is its own save, not someone else's."""
+    journey = api.post("/api/v1/journeys/", {"name": "Welcome", "graph": welcome_graph}).json()
+    url, opened_at = f"/api/v1/journeys/{journey['id']}/", journey["draft_revision"]
+    first, *others = welcome_graph["nodes"]
+    graph = {**welcome_graph, "nodes": [{**first, "label": "Signed up"}, *others]}
+    save = {"name": "Welcome", "graph": graph, "settings": journey["settings"], "draft_revision": opened_at}
+    assert api.patch(url, save, format="json").status_code == 200  # its answer "lost"
+    again = api.patch(url, save, format="json")
+    assert again.status_code == 200
+    assert again.json()["draft_revision"] == opened_at + 1  # stored once, counted once
+    changed = api.patch(url, {**save, "name": "Welcome, later"}, format="json")
+    assert changed.status_code == 409
