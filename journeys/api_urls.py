@@ -11,6 +11,7 @@ urlpatterns = [
     path("journeys/", apis.JourneyListApi.as_view(), name="journeys"),
     path("journeys/import/", apis.JourneyImportApi.as_view(), name="journey-import"),
     path("journeys/gallery/", apis.GalleryApi.as_view(), name="gallery"),
+    path("journeys/gallery/<slug:key>/", apis.GalleryDetailApi.as_view(), name="gallery-detail"),
     path("journeys/gallery/<slug:key>/use/", apis.GalleryUseApi.as_view(), name="gallery-use"),
     path("journeys/<int:pk>/", apis.JourneyDetailApi.as_view(), name="journey"),
     path("journeys/<int:pk>/validate/", apis.JourneyValidateApi.as_view(), name="journey-validate"),

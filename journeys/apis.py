@@ -715,6 +715,42 @@ class GalleryApi(APIView):
         )
 
 
+class GalleryDetailApi(APIView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="gallery_retrieve",
+        description="A ready-made journey as a draft to start from, references turned into ids here. A "
+        "template, segment or audience it names that does not exist here is left empty (to be picked) and "
+        "listed in `unresolved`. Nothing is stored: the canvas applies it to the open draft.",
+        responses=inline_serializer(
+            "GalleryJourneyDetail",
+            fields={
+                "key": serializers.CharField(),
+                "name": serializers.CharField(),
+                "description": serializers.CharField(),
+                "graph": serializers.JSONField(),
+                "settings": serializers.JSONField(),
+                "unresolved": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    def get(self, request: Request, key: str) -> Response:
+        template = gallery.template(key)
+        if template is None:
+            raise exceptions.NotFound(_("No such journey template."))
+        graph, settings, unresolved = services.journey_document_resolve(document=template.document)
+        return Response(
+            {
+                "key": template.key,
+                "name": template.name,
+                "description": template.description,
+                "graph": graph,
+                "settings": settings,
+                "unresolved": unresolved,
+            }
+        )
+
+
 class GalleryUseApi(APIView):
     @extend_schema(tags=[TAG], operation_id="gallery_use", request=None, responses={201: JourneyOutput})
     def post(self, request: Request, key: str) -> Response:

@@ -447,6 +447,45 @@ def journey_export(*, journey: Journey) -> dict[str, Any]:
     }
 
 
+def journey_document_resolve(
+    *, document: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
+    """The graph and settings of an export (a gallery journey), to start a draft from, with the
+    templates, segments and audiences it names turned into their ids here.
+
+    Unlike ``journey_import``, a name that matches nothing here is not an error: the step's
+    field is left empty, for the marketer to pick (validation marks it), and listed in the
+    third value as ``{"node_id", "field", "kind", "name"}``; an exit rule on a missing segment is
+    left out. Returns ``(graph, settings, unresolved)``.
+    """
+    graph = _graph_or_error(copy.deepcopy(document.get("graph")))
+    settings = copy.deepcopy(document.get("settings") or {})
+    if not isinstance(settings, dict):
+        raise ValidationError({"settings": [_("Expected an object.")]})
+    ids = _reference_ids()
+    unresolved: list[dict[str, Any]] = []
+
+    def resolve(kind: str, value: Any, node_id: str | None, field_path: str) -> Any:
+        found = ids[kind].get(str(value).casefold())
+        if found is None:
+            unresolved.append({"node_id": node_id, "field": field_path, "kind": kind, "name": str(value)})
+        return found
+
+    _map_references(graph, settings, resolve)
+    if isinstance(settings.get("exit_rules"), list):
+        settings["exit_rules"] = [
+            r for r in settings["exit_rules"] if not (isinstance(r, dict) and "segment" in r and r["segment"] is None)
+        ]
+    return graph, _settings_or_error(settings), unresolved
+
+
+def _reference_ids() -> dict[str, dict[str, int]]:
+    """By kind (template, segment, audience): the ids here by case-folded name."""
+    return {
+        kind: {n.casefold(): pk for pk, n in model.objects.values_list("pk", "name")} for kind, model in _MODELS.items()
+    }
+
+
 def journey_import(*, document: Any, user: Any = None, name: str | None = None) -> Journey:
     """Create a draft journey from an exported document, resolving references by name.
 
@@ -460,9 +499,7 @@ def journey_import(*, document: Any, user: Any = None, name: str | None = None) 
     settings = copy.deepcopy(document.get("settings") or {})
     if not isinstance(settings, dict):
         raise ValidationError({"settings": [_("Expected an object.")]})
-    ids = {
-        kind: {n.casefold(): pk for pk, n in model.objects.values_list("pk", "name")} for kind, model in _MODELS.items()
-    }
+    ids = _reference_ids()
     labels = {"segment": _("segment"), "audience": _("audience"), "template": _("email template")}
     errors: dict[str, list[str]] = {}
 

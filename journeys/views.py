@@ -140,7 +140,12 @@ def _journey_editor_data(request: HttpRequest, journey: Journey) -> dict[str, An
             "contacts": api("contacts"),
             "editor": reverse("journeys:detail", args=[0]).replace("/0/", "/__id__/"),
             "gallery": reverse("journeys:list") + "#gallery",
+            "galleryJourney": api("gallery-detail", "__key__"),
         },
+        # Offered on the empty canvas: start this draft from one of them.
+        "gallery": [{"key": t.key, "name": t.name, "description": t.description} for t in gallery.templates()],
+        # A draft still named as "New journey" named it takes the name of what it starts from.
+        "untitled": journey.name.startswith(str(_("Untitled journey"))),
     }
 
 

@@ -14,7 +14,7 @@ import {
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api.js";
 import { Icon } from "../icon.jsx";
-import { gettext, interpolate } from "../i18n.js";
+import { gettext, interpolate, ngettext } from "../i18n.js";
 import {
   ContextMenu,
   EmailPreview,
@@ -289,6 +289,41 @@ export function Editor({ data, typesList, settingsSchema }) {
     }
   }
 
+  // The page's heading and the tab's title follow the journey's name as it is edited.
+  const name = useEditor((s) => s.meta.name);
+  useEffect(() => {
+    if (!name) return;
+    const heading = document.querySelector(".topbar-title h1");
+    if (heading) heading.textContent = name;
+    document.title = `${name} · Flowbuilder`;
+  }, [name]);
+
+  const [starting, setStarting] = useState(null);
+  async function startFrom(item) {
+    setStarting(item.key);
+    try {
+      const found = await api(urls.galleryJourney.replace("__key__", encodeURIComponent(item.key)));
+      useEditor.getState().startFrom({ graph: found.graph, settings: found.settings, name: data.untitled ? found.name : null, description: found.description });
+      window.requestAnimationFrame(() => flow.fitView(fitViewOptions)); // once React Flow has measured the steps
+      const kinds = { template: gettext("email template"), segment: gettext("segment"), audience: gettext("audience") };
+      const missing = found.unresolved.filter((u) => u.node_id);
+      useEditor.getState().setProblems(
+        missing.map((u) => ({ node_id: u.node_id, field: u.field, code: "unresolved", message: interpolate(gettext("There is no %(kind)s called “%(name)s” here yet: pick one, or create it first."), { kind: kinds[u.kind] || u.kind, name: u.name }) })),
+        [],
+      );
+      const undo = keyLabel("Ctrl+Z");
+      setToast({
+        text: found.unresolved.length
+          ? interpolate(ngettext("Started from “%(name)s”. %(n)s field names something this workspace does not have yet: it is marked, pick it. Undo (%(keys)s) empties the journey again.", "Started from “%(name)s”. %(n)s fields name something this workspace does not have yet: they are marked, pick them. Undo (%(keys)s) empties the journey again.", found.unresolved.length), { name: found.name, n: found.unresolved.length, keys: undo })
+          : interpolate(gettext("Started from “%(name)s”. Undo (%(keys)s) empties the journey again."), { name: found.name, keys: undo }),
+      });
+    } catch (e) {
+      setToast({ kind: "error", text: e.message });
+    } finally {
+      setStarting(null);
+    }
+  }
+
   function restore(version) {
     useEditor.getState().leaveVersion();
     useEditor.getState().replaceGraph(version.graph, version.settings);
@@ -441,8 +476,19 @@ export function Editor({ data, typesList, settingsSchema }) {
             <div className="canvas-empty">
               <Icon name="route" />
               <h2>{gettext("An empty journey")}</h2>
-              <p>{readOnly ? gettext("Nothing has been added to this journey yet.") : gettext("Drag a Trigger from the left to say who enters and when, then add the steps they go through. Or start from a ready-made journey.")}</p>
-              {!readOnly && <a className="button button-small" href={urls.gallery}>{gettext("Browse ready-made journeys")}</a>}
+              <p>{readOnly ? gettext("Nothing has been added to this journey yet.") : gettext("Drag a Trigger from the left to say who enters and when, then add the steps they go through. Or start from one of these ready-made journeys:")}</p>
+              {!readOnly && data.gallery?.length > 0 && (
+                <ul className="canvas-gallery" aria-label={gettext("Ready-made journeys")}>
+                  {data.gallery.map((item) => (
+                    <li key={item.key}>
+                      <button type="button" className="canvas-gallery-item" onClick={() => startFrom(item)} disabled={Boolean(starting)} aria-busy={starting === item.key}>
+                        <strong>{item.name}</strong>
+                        <span>{item.description}</span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              )}
             </div>
           )}
         </div>

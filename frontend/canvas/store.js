@@ -267,6 +267,15 @@ export const useEditor = create((set, get) => {
     get().changed({ ...flow, ...(settings ? { settings } : {}) });
   },
 
+  // Starting the empty draft from a ready-made journey: graph, settings (and name) as one undoable change.
+  startFrom({ graph, settings, name, description }) {
+    if (locked()) return;
+    get().checkpoint();
+    const flow = toFlow(graph, get().types);
+    const meta = { ...get().meta, ...(name ? { name } : {}), ...(description && !get().meta.description ? { description } : {}) };
+    get().changed({ ...flow, settings: settings || {}, meta });
+  },
+
   // Look at a published version read-only; the draft waits untouched (and unsaved-free) meanwhile.
   viewVersion(version) {
     const { viewing, nodes, edges, settings, types } = get();

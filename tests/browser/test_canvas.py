@@ -557,3 +557,41 @@ def test_shortcut_keys_are_spelt_as_the_marketers_keyboard_has_them(page, app_se
     expect(shortcuts).to_contain_text("Strg+Z / Strg+Umschalt+Z")
     expect(shortcuts).to_contain_text("Entf / Rücktaste")
     expect(shortcuts).not_to_contain_text("Ctrl")
+
+
+def test_an_empty_journey_starts_from_a_ready_made_one_in_place(
+    page, app_server, marketer, log_in, templates, screenshot
+):
+    journey = _blank_journey(page, app_server, marketer, log_in)
+    gallery = page.get_by_role("list", name="Ready-made journeys")
+    expect(gallery.get_by_role("button")).to_have_count(6)
+    screenshot(page, "canvas-empty-gallery")
+    gallery.get_by_role("button", name="Welcome series").click()
+    expect(page.locator(".react-flow__node").first).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Started from “Welcome series”")).to_be_visible()
+    saved(page)
+    screenshot(page, "canvas-started-from-gallery")
+    journey.refresh_from_db()
+    assert journey.name == "Welcome series"  # it was "Untitled journey"
+    expect(page.locator(".topbar-title h1")).to_have_text("Welcome series")
+    expect(page).to_have_title("Welcome series · Flowbuilder")
+    mails = [n for n in journey.draft_graph["nodes"] if n["type"] == "send_email"]
+    assert mails
+    assert all(n["config"]["template"] in {t.pk for t in templates.values()} for n in mails)
+    assert Journey.objects.count() == 1  # this draft, no second journey
+
+    page.keyboard.press("Control+z")
+    expect(page.locator(".canvas-empty")).to_be_visible()
+    saved(page)
+    journey.refresh_from_db()
+    assert (journey.draft_graph["nodes"], journey.name) == ([], "Untitled journey")
+
+
+def test_what_a_ready_made_journey_needs_but_the_workspace_lacks_is_marked_to_pick(
+    page, app_server, marketer, log_in, transactional_db
+):
+    _blank_journey(page, app_server, marketer, log_in)
+    gallery = page.get_by_role("list", name="Ready-made journeys")
+    gallery.get_by_role("button", name="Win back customers at risk").click()
+    expect(page.get_by_role("status").filter(has_text="does not have yet")).to_be_visible()
+    expect(page.locator(".step-problem-count").first).to_be_visible()  # the steps to finish are marked

@@ -179,3 +179,30 @@ def test_a_save_sent_again_after_its_answer_was_lost_is_not_a_conflict(api, welc
     assert again.json()["draft_revision"] == opened_at + 1  # stored once, counted once
     changed = api.patch(url, {**save, "name": "Welcome, later"}, format="json")
     assert changed.status_code == 409
+
+
+def test_a_gallery_journey_resolves_to_this_workspaces_ids_to_start_a_draft_from(api, db):
+    from journeys.demo import demo_load
+    from journeys.models import EmailTemplate
+
+    demo_load()
+    response = api.get("/api/v1/journeys/gallery/welcome/")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["unresolved"] == []
+    mails = [n for n in body["graph"]["nodes"] if n["type"] == "send_email"]
+    assert {n["config"]["template"] for n in mails} <= set(EmailTemplate.objects.values_list("pk", flat=True))
+    assert not Journey.objects.exists()  # nothing stored: the canvas applies it to its draft
+    assert api.get("/api/v1/journeys/gallery/nope/").status_code == 404
+
+
+def test_what_a_gallery_journey_names_but_this_workspace_lacks_is_left_to_pick(api, db):
+    body = api.get("/api/v1/journeys/gallery/win-back/").json()
+    missing = {(u["kind"], u["name"]) for u in body["unresolved"]}
+    assert ("template", "We miss you") in missing
+    assert ("segment", "At risk customers") in missing
+    for problem in body["unresolved"]:
+        if problem["node_id"]:
+            node = next(n for n in body["graph"]["nodes"] if n["id"] == problem["node_id"])
+            assert node["config"].get(problem["field"].removeprefix("config.")) in (None, "")
+    assert all(rule.get("segment") for rule in body["settings"].get("exit_rules", []) if "segment" in rule)
