@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
@@ -93,11 +95,14 @@ def test_bad_preferences_name_the_field_and_keep_what_was_stored(client, make_us
 
 def test_times_are_shown_in_the_users_time_zone(client, make_user):
     user = make_user(Role.VIEWER, timezone="Asia/Tokyo", language="en")
-    row, _ = api_key_create(user=user, name="k")
+    # Minutes that are not :00 (Django's "P" format leaves those out: "5 a.m.").
+    with time_machine.travel(datetime(2026, 11, 23, 20, 17, tzinfo=UTC), tick=False):
+        row, _ = api_key_create(user=user, name="k")
     client.force_login(user)
     page = client.get("/settings/").content.decode()
     local = timezone.localtime(row.created_at, ZoneInfo("Asia/Tokyo"))
-    assert f"{local.hour % 12 or 12}:{local.minute:02d}" in page
+    assert (local.hour, local.minute) == (5, 17)
+    assert "5:17" in page
 
 
 def test_api_errors_follow_accept_language(api_client, db):
