@@ -79,7 +79,7 @@ def journeys_health(*, journey_ids: Iterable[int], now: datetime | None = None) 
         .order_by()
     )
     overdue = (
-        Enrollment.objects.filter(overdue_filter(now=now), journey_id__in=ids, journey__status=Journey.Status.ACTIVE)
+        Enrollment.objects.filter(stuck_filter(now=now), journey_id__in=ids)
         .values_list("journey_id")
         .annotate(stuck=Count("pk"), retrying=zero, failed=zero)
         .order_by()

@@ -100,7 +100,6 @@ class DraftChanged(Exception):
     def __init__(self, journey: Journey, expected: int) -> None:
         super().__init__(f"draft revision {journey.draft_revision}, not {expected}")
         self.journey = journey
-        self.expected = expected
 
 
 @transaction.atomic
@@ -123,10 +122,16 @@ def journey_update(
     counts one revision up. The live version is untouched: changes reach contacts only by
     publishing.
     """
-    current = Journey.objects.select_for_update().filter(pk=journey.pk).first()
+    current = (
+        Journey.objects.select_for_update()
+        .only("status", "draft_revision", "draft_saved_at", "updated_at")
+        .filter(pk=journey.pk)
+        .first()
+    )
     if current is None:
         raise ValidationError({"": [_("This journey was deleted.")]})
     if draft_revision is not None and draft_revision != current.draft_revision:
+        current.refresh_from_db(fields=["name", "description", "draft_graph", "settings"])  # (only now)
         if _draft_is(current, name=name, description=description, graph=graph, settings=settings):
             return current
         raise DraftChanged(current, draft_revision)
@@ -455,20 +460,23 @@ def journey_document_resolve(
 
     Unlike ``journey_import``, a name that matches nothing here is not an error: the step's
     field is left empty, for the marketer to pick (validation marks it), and listed in the
-    third value as ``{"node_id", "field", "kind", "name"}``; an exit rule on a missing segment is
-    left out. Returns ``(graph, settings, unresolved)``.
+    third value as ``{"node_id", "field", "kind", "name", "message"}``; an exit rule on a
+    missing segment is left out. Returns ``(graph, settings, unresolved)``.
     """
-    graph = _graph_or_error(copy.deepcopy(document.get("graph")))
-    settings = copy.deepcopy(document.get("settings") or {})
-    if not isinstance(settings, dict):
-        raise ValidationError({"settings": [_("Expected an object.")]})
-    ids = _reference_ids()
+    graph, settings = _document_parts(document)
+    ids, labels = _reference_ids(), _reference_labels()
     unresolved: list[dict[str, Any]] = []
 
     def resolve(kind: str, value: Any, node_id: str | None, field_path: str) -> Any:
         found = ids[kind].get(str(value).casefold())
         if found is None:
-            unresolved.append({"node_id": node_id, "field": field_path, "kind": kind, "name": str(value)})
+            message = _("There is no %(kind)s called “%(name)s” here yet: pick one, or create it first.") % {
+                "kind": labels[kind],
+                "name": value,
+            }
+            unresolved.append(
+                {"node_id": node_id, "field": field_path, "kind": kind, "name": str(value), "message": message}
+            )
         return found
 
     _map_references(graph, settings, resolve)
@@ -479,11 +487,24 @@ def journey_document_resolve(
     return graph, _settings_or_error(settings), unresolved
 
 
+def _document_parts(document: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An export's graph (parsed: its configs are copies) and a copy of its settings."""
+    graph = _graph_or_error(document.get("graph"))
+    settings = copy.deepcopy(document.get("settings") or {})
+    if not isinstance(settings, dict):
+        raise ValidationError({"settings": [_("Expected an object.")]})
+    return graph, settings
+
+
 def _reference_ids() -> dict[str, dict[str, int]]:
     """By kind (template, segment, audience): the ids here by case-folded name."""
     return {
         kind: {n.casefold(): pk for pk, n in model.objects.values_list("pk", "name")} for kind, model in _MODELS.items()
     }
+
+
+def _reference_labels() -> dict[str, str]:
+    return {"segment": _("segment"), "audience": _("audience"), "template": _("email template")}
 
 
 def journey_import(*, document: Any, user: Any = None, name: str | None = None) -> Journey:
@@ -495,12 +516,8 @@ def journey_import(*, document: Any, user: Any = None, name: str | None = None) 
         raise ValidationError({"format": [_("This is not a Flowbuilder journey export.")]})
     if document.get("format_version") != EXPORT_VERSION:
         raise ValidationError({"format_version": [_("This export format version is not supported.")]})
-    graph = _graph_or_error(document.get("graph"))
-    settings = copy.deepcopy(document.get("settings") or {})
-    if not isinstance(settings, dict):
-        raise ValidationError({"settings": [_("Expected an object.")]})
-    ids = _reference_ids()
-    labels = {"segment": _("segment"), "audience": _("audience"), "template": _("email template")}
+    graph, settings = _document_parts(document)
+    ids, labels = _reference_ids(), _reference_labels()
     errors: dict[str, list[str]] = {}
 
     def resolve(kind: str, value: Any, node_id: str | None, field_path: str) -> Any:

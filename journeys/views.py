@@ -139,12 +139,12 @@ def _journey_editor_data(request: HttpRequest, journey: Journey) -> dict[str, An
             "nodeContacts": api("journey-node-contacts", journey.pk, "__node__"),
             "contacts": api("contacts"),
             "editor": reverse("journeys:detail", args=[0]).replace("/0/", "/__id__/"),
-            "gallery": reverse("journeys:list") + "#gallery",
             "galleryJourney": api("gallery-detail", "__key__"),
         },
         # Offered on the empty canvas: start this draft from one of them.
         "gallery": [{"key": t.key, "name": t.name, "description": t.description} for t in gallery.templates()],
-        # A draft still named as "New journey" named it takes the name of what it starts from.
+        # A draft still named as "New journey" named it ("Untitled journey") takes the name of the
+        # ready-made journey it starts from.
         "untitled": journey.name.startswith(str(_("Untitled journey"))),
     }
 

@@ -191,6 +191,7 @@ def test_a_gallery_journey_resolves_to_this_workspaces_ids_to_start_a_draft_from
     body = response.json()
     assert body["unresolved"] == []
     mails = [n for n in body["graph"]["nodes"] if n["type"] == "send_email"]
+    assert mails
     assert {n["config"]["template"] for n in mails} <= set(EmailTemplate.objects.values_list("pk", flat=True))
     assert not Journey.objects.exists()  # nothing stored: the canvas applies it to its draft
     assert api.get("/api/v1/journeys/gallery/nope/").status_code == 404
@@ -201,6 +202,9 @@ def test_what_a_gallery_journey_names_but_this_workspace_lacks_is_left_to_pick(a
     missing = {(u["kind"], u["name"]) for u in body["unresolved"]}
     assert ("template", "We miss you") in missing
     assert ("segment", "At risk customers") in missing
+    assert "There is no email template called “We miss you” here yet" in next(
+        u["message"] for u in body["unresolved"] if u["name"] == "We miss you"
+    )
     for problem in body["unresolved"]:
         if problem["node_id"]:
             node = next(n for n in body["graph"]["nodes"] if n["id"] == problem["node_id"])
