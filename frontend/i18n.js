@@ -25,3 +25,8 @@ export function interpolate(format, values) {
 export function formatNumber(value, options) {
   return new Intl.NumberFormat(document.documentElement.lang || undefined, options).format(value);
 }
+
+// formatDate("2026-12-04T19:18:55Z") → "4.12.2026, 20:18:55" (German); `options` as for Intl.DateTimeFormat.
+export function formatDate(value, options) {
+  return new Date(value).toLocaleString(document.documentElement.lang || undefined, options);
+}

@@ -303,14 +303,13 @@ export function Editor({ data, typesList, settingsSchema }) {
     setStarting(item.key);
     try {
       const found = await api(urls.galleryJourney.replace("__key__", encodeURIComponent(item.key)));
-      useEditor.getState().startFrom({ graph: found.graph, settings: found.settings, name: data.untitled ? found.name : null, description: found.description });
+      const meta = {};
+      if (data.untitled) meta.name = found.name;
+      if (!useEditor.getState().meta.description) meta.description = found.description;
+      useEditor.getState().replaceGraph(found.graph, found.settings, meta);
       window.requestAnimationFrame(() => flow.fitView(fitViewOptions)); // once React Flow has measured the steps
-      const kinds = { template: gettext("email template"), segment: gettext("segment"), audience: gettext("audience") };
       const missing = found.unresolved.filter((u) => u.node_id);
-      useEditor.getState().setProblems(
-        missing.map((u) => ({ node_id: u.node_id, field: u.field, code: "unresolved", message: interpolate(gettext("There is no %(kind)s called “%(name)s” here yet: pick one, or create it first."), { kind: kinds[u.kind] || u.kind, name: u.name }) })),
-        [],
-      );
+      useEditor.getState().setProblems(missing.map((u) => ({ node_id: u.node_id, field: u.field, code: "unresolved", message: u.message })), []);
       const undo = keyLabel("Ctrl+Z");
       setToast({
         text: found.unresolved.length

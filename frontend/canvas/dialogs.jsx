@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../api.js";
 import { Icon } from "../icon.jsx";
-import { formatNumber, gettext, interpolate, ngettext } from "../i18n.js";
+import { formatDate, formatNumber, gettext, interpolate, ngettext } from "../i18n.js";
 import { Fields, NameLists } from "./SchemaForm.jsx";
 import { useEditor } from "./store.js";
 import { keyLabel } from "./keys.js";
@@ -213,7 +213,7 @@ export function VersionsPanel({ urls, onClose, onRestore }) {
           <li key={v.number} className={viewing?.number === v.number ? "is-current" : ""}>
             <div>
               <strong>{interpolate(gettext("Version %(n)s"), { n: v.number })}</strong>
-              <span className="muted"> · {new Date(v.published_at).toLocaleString(document.documentElement.lang || undefined)}{v.published_by ? ` · ${v.published_by}` : ""}</span>
+              <span className="muted"> · {formatDate(v.published_at)}{v.published_by ? ` · ${v.published_by}` : ""}</span>
               {v.change_note && <p>{v.change_note}</p>}
             </div>
             <div className="version-actions">
@@ -288,7 +288,7 @@ export function NodeContactsDialog({ request, urls, onClose }) {
             {page.results.map((row) => (
               <tr key={`${row.enrollment}-${row.at}`}>
                 <td><a href={`/contacts/${row.contact.id}/`}>{row.contact.name || row.contact.email || `#${row.contact.id}`}</a>{row.output && <span className="muted"> · {row.output}</span>}</td>
-                <td className="muted">{row.at ? new Date(row.at).toLocaleString(document.documentElement.lang || undefined) : "—"}</td>
+                <td className="muted">{row.at ? formatDate(row.at) : "—"}</td>
                 <td>v{row.version}</td>
               </tr>
             ))}
@@ -405,7 +405,7 @@ export function TestRunPanel({ urls, onClose, onEmail }) {
               <li key={step.node_id} className={`test-step test-step-${step.outcome}`}>
                 <button type="button" className="link-button" onClick={() => useEditor.getState().selectOnly(step.node_id)}>{step.label}</button>
                 {step.reason && <span className="muted"> — {step.reason}</span>}
-                {step.due_at && <span className="muted"> · {interpolate(gettext("until %(when)s"), { when: new Date(step.due_at).toLocaleString(document.documentElement.lang || undefined) })}</span>}
+                {step.due_at && <span className="muted"> · {interpolate(gettext("until %(when)s"), { when: formatDate(step.due_at) })}</span>}
                 {step.email && <button type="button" className="link-button" onClick={() => onEmail(step.email)}>{gettext("Preview email")}</button>}
               </li>
             ))}

@@ -1,7 +1,7 @@
 // Saving the draft and following live counts: the two conversations the canvas keeps with the server.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, ApiError } from "../api.js";
-import { gettext, interpolate } from "../i18n.js";
+import { formatDate, gettext, interpolate } from "../i18n.js";
 import { problemsFromRefusal } from "./graph.js";
 import { useEditor } from "./store.js";
 
@@ -50,7 +50,7 @@ export function useAutosave({ url, enabled, revalidate, draftRevision }) {
       if (error instanceof ApiError && error.status === 409 && error.code === "draft_changed") {
         statusRef.current = "conflict";
         const at = error.body?.error?.current?.draft_saved_at;
-        const when = at ? new Date(at).toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" }) : "";
+        const when = at ? formatDate(at, { hour: "2-digit", minute: "2-digit" }) : "";
         setState({
           status: "conflict",
           message: when

@@ -109,29 +109,30 @@ export const useEditor = create((set, get) => {
     return !edges.some((e) => e.source === source && e.sourceHandle === handle);
   },
 
-  connect(connection) {
-    const { nodes, edges, types } = get();
-    if (locked() || !get().canConnect(connection)) return;
+  // The edge a connection makes (its output defaulting to the step's first), or null when it may not be made.
+  edgeFor(connection, id) {
+    if (locked() || !get().canConnect(connection)) return null;
+    const { nodes, types } = get();
     const source = nodes.find((n) => n.id === connection.source);
     const type = types[source.type];
-    const handle = connection.sourceHandle || outputsOf(type, source.data.config)[0]?.key || "next";
-    const id = freshId("e", new Set(edges.map((e) => e.id)));
+    const sourceHandle = connection.sourceHandle || outputsOf(type, source.data.config)[0]?.key || "next";
+    return flowEdge({ id, source: connection.source, sourceHandle, target: connection.target }, type, source.data.config);
+  },
+
+  connect(connection) {
+    const { edges } = get();
+    const edge = get().edgeFor(connection, freshId("e", new Set(edges.map((e) => e.id))));
+    if (!edge) return;
     get().checkpoint();
-    const edge = flowEdge({ id, source: connection.source, sourceHandle: handle, target: connection.target }, type, source.data.config);
     get().changed({ edges: [...edges, edge] });
   },
 
   // Dragging one end of a connection to another step (or output): the same checks as drawing it.
   reconnect(old, connection) {
-    const { nodes, edges, types } = get();
-    if (locked() || !get().canConnect(connection)) return;
-    const source = nodes.find((n) => n.id === connection.source);
-    const type = types[source.type];
-    const handle = connection.sourceHandle || outputsOf(type, source.data.config)[0]?.key || "next";
-    if (old.source === connection.source && old.sourceHandle === handle && old.target === connection.target) return;
+    const edge = get().edgeFor(connection, old.id);
+    if (!edge || (edge.source === old.source && edge.sourceHandle === old.sourceHandle && edge.target === old.target)) return;
     get().checkpoint();
-    const edge = flowEdge({ id: old.id, source: connection.source, sourceHandle: handle, target: connection.target }, type, source.data.config);
-    get().changed({ edges: edges.map((e) => (e.id === old.id ? edge : e)) });
+    get().changed({ edges: get().edges.map((e) => (e.id === old.id ? edge : e)) });
   },
 
   addNode(kind, position, { connectFrom } = {}) {
@@ -260,20 +261,12 @@ export const useEditor = create((set, get) => {
     get().changed({ nodes: nodes.map((n) => (n.selected ? { ...n, position: { x: n.position.x + dx, y: n.position.y + dy } } : n)) });
   },
 
-  replaceGraph(graph, settings) {
-    // Restoring a version or importing: one undoable change.
+  // Restoring a version, or starting the empty draft from a ready-made journey (then with its
+  // name and description too): one undoable change.
+  replaceGraph(graph, settings, meta) {
     get().checkpoint();
     const flow = toFlow(graph, get().types);
-    get().changed({ ...flow, ...(settings ? { settings } : {}) });
-  },
-
-  // Starting the empty draft from a ready-made journey: graph, settings (and name) as one undoable change.
-  startFrom({ graph, settings, name, description }) {
-    if (locked()) return;
-    get().checkpoint();
-    const flow = toFlow(graph, get().types);
-    const meta = { ...get().meta, ...(name ? { name } : {}), ...(description && !get().meta.description ? { description } : {}) };
-    get().changed({ ...flow, settings: settings || {}, meta });
+    get().changed({ ...flow, ...(settings ? { settings } : {}), ...(meta ? { meta: { ...get().meta, ...meta } } : {}) });
   },
 
   // Look at a published version read-only; the draft waits untouched (and unsaved-free) meanwhile.
