@@ -425,9 +425,9 @@ export function ShortcutsDialog({ onClose }) {
     [keyLabel("Ctrl+A"), gettext("Select every step")],
     [keyLabel("Ctrl+Z / Ctrl+Shift+Z"), gettext("Undo / redo")],
     [keyLabel("Ctrl+S"), gettext("Save now")],
-    ["← ↑ → ↓", gettext("Move the selected steps (Shift: further)")],
-    [gettext("Shift+drag"), gettext("Select several steps with a box")],
-    [gettext("Shift+click"), gettext("Add a step to the selection")],
+    ["← ↑ → ↓", interpolate(gettext("Move the selected steps (%(shift)s: further)"), { shift: keyLabel("Shift") })],
+    [interpolate(gettext("%(shift)s+drag"), { shift: keyLabel("Shift") }), gettext("Select several steps with a box")],
+    [interpolate(gettext("%(shift)s+click"), { shift: keyLabel("Shift") }), gettext("Add a step to the selection")],
     [gettext("Right-click"), gettext("Menu for a step or the canvas")],
     ["?", gettext("Show this list")],
   ];

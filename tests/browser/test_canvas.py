@@ -543,7 +543,9 @@ def test_an_exported_journey_imports_as_a_new_draft(page, app_server, marketer, 
     assert Journey.objects.count() == 2
 
 
-def test_shortcut_keys_are_spelt_as_the_marketers_keyboard_has_them(page, app_server, marketer, log_in, templates):
+def test_shortcut_keys_are_spelt_as_the_marketers_keyboard_has_them(
+    page, app_server, marketer, log_in, templates, screenshot
+):
     marketer.language = "de"
     marketer.save(update_fields=["language"])
     journey = _two_steps(templates)
@@ -556,7 +558,10 @@ def test_shortcut_keys_are_spelt_as_the_marketers_keyboard_has_them(page, app_se
     expect(shortcuts).to_contain_text("Strg+D")
     expect(shortcuts).to_contain_text("Strg+Z / Strg+Umschalt+Z")
     expect(shortcuts).to_contain_text("Entf / Rücktaste")
+    expect(shortcuts).to_contain_text("Umschalt+Ziehen")
+    expect(shortcuts).not_to_contain_text("Shift")
     expect(shortcuts).not_to_contain_text("Ctrl")
+    screenshot(page, "canvas-shortcuts-german")
 
 
 def test_an_empty_journey_starts_from_a_ready_made_one_in_place(
@@ -588,10 +593,13 @@ def test_an_empty_journey_starts_from_a_ready_made_one_in_place(
 
 
 def test_what_a_ready_made_journey_needs_but_the_workspace_lacks_is_marked_to_pick(
-    page, app_server, marketer, log_in, transactional_db
+    page, app_server, marketer, log_in, transactional_db, screenshot
 ):
     _blank_journey(page, app_server, marketer, log_in)
     gallery = page.get_by_role("list", name="Ready-made journeys")
     gallery.get_by_role("button", name="Win back customers at risk").click()
     expect(page.get_by_role("status").filter(has_text="does not have yet")).to_be_visible()
     expect(page.locator(".step-problem-count").first).to_be_visible()  # the steps to finish are marked
+    page.locator(".react-flow__node", has=page.locator(".step-problem-count")).first.locator(".step-head").click()
+    expect(inspector(page)).to_contain_text("There is no")
+    screenshot(page, "canvas-gallery-to-pick")
